@@ -1,0 +1,3 @@
+"""gradstep: a terminal playground for neural-network weights."""
+
+__version__ = "0.1.0"
