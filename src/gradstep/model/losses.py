@@ -1,0 +1,59 @@
+"""Losses, defined as PyTorch defines them so that results can be compared.
+
+`loss_and_grad` returns the data loss and dL/dz for the output layer's pre-activation z.
+Softmax+cross-entropy and sigmoid+BCE are fused: computed from z, they stay finite where the
+unfused formulas would take log(0).
+"""
+
+import numpy as np
+
+from gradstep.model.activations import BACKWARD
+
+LOSSES = ("mse", "mae", "bce", "cross-entropy")
+
+# A loss that needs a particular output activation (the fused pairs).
+REQUIRED_OUTPUT = {"bce": "sigmoid", "cross-entropy": "softmax"}
+
+
+def _log_softmax(z):
+    shifted = z - z.max(axis=1, keepdims=True)
+    return shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+
+
+def loss_value(loss, z, a, y):
+    """The mean loss over the batch (and outputs); y is encoded as `loss_and_grad` takes it."""
+    if loss == "mse":
+        return float(np.mean((a - y) ** 2))
+    if loss == "mae":
+        return float(np.mean(np.abs(a - y)))
+    if loss == "bce":
+        # torch.nn.BCEWithLogitsLoss: max(z,0) - z*y + log(1 + exp(-|z|))
+        return float(np.mean(np.maximum(z, 0) - z * y + np.log1p(np.exp(-np.abs(z)))))
+    if loss == "cross-entropy":
+        return float(-np.mean(_log_softmax(z)[np.arange(len(y)), y]))
+    raise ValueError(loss)
+
+
+def loss_and_grad(loss, output, z, a, y):
+    """Data loss and dL/dz. y: float (n, k) targets, or int (n,) class labels for cross-entropy."""
+    n = len(y)
+    if loss == "cross-entropy":
+        logp = _log_softmax(z)
+        rows = np.arange(n)
+        value = -logp[rows, y].sum() / n
+        dz = a.copy()
+        dz[rows, y] -= 1.0
+        return float(value), dz / n
+    diff = a - y
+    if loss == "bce":
+        value = np.mean(np.maximum(z, 0) - z * y + np.log1p(np.exp(-np.abs(z))))
+        return float(value), diff / diff.size
+    if loss == "mse":
+        value = np.mean(diff * diff)
+        da = diff * (2.0 / diff.size)
+    elif loss == "mae":
+        value = np.mean(np.abs(diff))
+        da = np.sign(diff) / diff.size
+    else:
+        raise ValueError(loss)
+    return float(value), BACKWARD[output](a, z, da)

@@ -1,0 +1,366 @@
+"""A dense feed-forward network: its weights, the forward and backward passes, and its edits.
+
+Orientation: weights[l] has shape (n_l, n_{l+1}); weights[l][i, j] joins neuron i of layer l
+to neuron j of layer l+1, and a_{l+1} = f(a_l @ W_l + b_l). Neuron layers are numbered
+0 (input) to L (output); weight layer l sits between neuron layers l and l+1.
+
+Every edit checks its input first, builds the new arrays aside, and only then commits,
+so a refused edit (EditError) changes nothing.
+"""
+
+import math
+
+import numpy as np
+
+from gradstep.errors import EditError
+from gradstep.model import activations as act
+from gradstep.model import constraints
+from gradstep.model.initializers import INITS, init_weights
+
+MAX_PARAMETERS = 2_000_000
+MAX_ABS_VALUE = 1e9
+DTYPES = ("float64", "float32")
+
+
+def parameter_count(sizes, bias=True):
+    return sum(a * b + (b if bias else 0) for a, b in zip(sizes, sizes[1:]))
+
+
+def _size_words(count, dtype):
+    mb = count * np.dtype(dtype).itemsize * 4 / 1e6  # weights, gradients and two Adam moments
+    return f"{count:,} parameters (about {mb:,.0f} MB to train)"
+
+
+def check_value(value, what="a weight"):
+    """A finite number of sensible size, as a float; EditError otherwise."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise EditError(f"{what} must be a number, got {value!r}")
+    value = float(value)
+    if not math.isfinite(value):
+        raise EditError(f"{what} must be a finite number, got {value}")
+    if abs(value) > MAX_ABS_VALUE:
+        raise EditError(f"{what} must lie within ±{MAX_ABS_VALUE:g}, got {value:g}")
+    return value
+
+
+def _choice(value, allowed, what):
+    if value not in allowed:
+        raise EditError(f"{what} must be one of {', '.join(allowed)}; got {value!r}")
+    return value
+
+
+class Network:
+    def __init__(self, sizes, activations="tanh", output="linear", *, bias=True, init="xavier",
+                 seed=0, constraint="none", dtype="float64", weights=None, biases=None):
+        sizes = [self._check_size(s, "a layer size") for s in sizes]
+        if len(sizes) < 2:
+            raise EditError("a network needs at least an input and an output layer")
+        if isinstance(activations, str):
+            activations = [activations] * (len(sizes) - 2)
+        if len(activations) != len(sizes) - 2:
+            raise EditError(f"{len(sizes) - 2} hidden layers need {len(sizes) - 2} activations, "
+                            f"got {len(activations)}")
+        self.activations = [_choice(a, act.HIDDEN, "a hidden activation") for a in activations]
+        self.output = _choice(output, act.OUTPUT, "the output activation")
+        self.init = _choice(init, INITS, "init")
+        self.constraint = _choice(constraint, constraints.CONSTRAINTS, "constraint")
+        self.dtype = np.dtype(_choice(str(dtype), DTYPES, "dtype"))
+        self.bias = bool(bias)
+        self.seed = int(seed)
+        self._check_limit(sizes, self.bias)
+        self.sizes = sizes
+        self.rng = np.random.default_rng(self.seed)
+        self.weights = [self._draw(a, b) for a, b in zip(sizes, sizes[1:])]
+        self.biases = [np.zeros(b, self.dtype) for b in sizes[1:]]
+        self.frozen = [None] * len(self.weights)  # bool mask per layer, None when nothing is frozen
+        if weights is not None:
+            self._load(weights, biases)
+        elif biases is not None:
+            raise EditError("biases were given without weights")
+        self.weights = [self._enforce(w, None) for w in self.weights]
+        self.version = 0  # bumped by every change, so a screen knows when to redraw
+        self.last_activations = None
+        self._bind()
+
+    # ---- shape -------------------------------------------------------------------------
+    @property
+    def depth(self):
+        """The number of weight layers (L)."""
+        return len(self.weights)
+
+    def parameter_count(self):
+        return parameter_count(self.sizes, self.bias)
+
+    def activation_of(self, layer):
+        """The activation of neuron layer 1..L."""
+        return self.output if layer == self.depth else self.activations[layer - 1]
+
+    def _bind(self):
+        names = self.activations + [self.output]
+        self._forward = [act.FORWARD[n] for n in names]
+        self._backward = [act.BACKWARD[n] for n in names]
+
+    def _draw(self, n_in, n_out):
+        return init_weights(self.init, n_in, n_out, self.rng, self.dtype)
+
+    @staticmethod
+    def _check_size(size, what):
+        if isinstance(size, bool) or not isinstance(size, (int, np.integer)):
+            raise EditError(f"{what} must be a whole number, got {size!r}")
+        if size < 1:
+            raise EditError(f"{what} must be at least 1, got {size}")
+        return int(size)
+
+    def _check_limit(self, sizes, bias):
+        count = parameter_count(sizes, bias)
+        if count > MAX_PARAMETERS:
+            raise EditError(f"that network would have {_size_words(count, self.dtype)}; "
+                            f"the limit is {MAX_PARAMETERS:,} parameters")
+
+    def _load(self, weights, biases):
+        if len(weights) != self.depth:
+            raise EditError(f"weights: expected {self.depth} layers for sizes {self.sizes}, "
+                            f"got {len(weights)}")
+        loaded = []
+        for l, w in enumerate(weights):
+            shape = (self.sizes[l], self.sizes[l + 1])
+            loaded.append(self._array(w, shape, f"weights[{l}]"))
+        self.weights = loaded
+        if biases is not None:
+            if len(biases) != self.depth:
+                raise EditError(f"biases: expected {self.depth} layers, got {len(biases)}")
+            self.biases = [self._array(b, (self.sizes[l + 1],), f"biases[{l}]")
+                           for l, b in enumerate(biases)]
+
+    def _array(self, values, shape, what):
+        try:
+            a = np.array(values, dtype=np.float64)
+        except (TypeError, ValueError):
+            raise EditError(f"{what} must be a list of numbers shaped {list(shape)}") from None
+        if a.shape != shape:
+            raise EditError(f"{what} must have shape {list(shape)} ([i][j]: {shape[0]} rows of "
+                            f"{shape[-1]}), got {list(a.shape)}")
+        if not np.all(np.isfinite(a)):
+            raise EditError(f"{what} must hold finite numbers only")
+        return a.astype(self.dtype)
+
+    # ---- passes ------------------------------------------------------------------------
+    def forward(self, x, keep=False, logits=False):
+        """The output for inputs x (n, n_0); with logits=True, (z, a) of the output layer.
+        keep=True stores what backward needs."""
+        a = x
+        acts, zs = [x], []
+        for w, b, f in zip(self.weights, self.biases, self._forward):
+            z = a @ w
+            if self.bias:
+                z += b
+            a = f(z)
+            zs.append(z)
+            acts.append(a)
+        if keep:
+            self.last_activations, self._zs = acts, zs
+        return (z, a) if logits else a
+
+    def backward(self, dz):
+        """Gradients (dW, db) per layer from dL/dz of the output layer, after forward(keep=True)."""
+        acts, zs = self.last_activations, self._zs
+        depth = self.depth
+        gw, gb = [None] * depth, [None] * depth
+        for l in range(depth - 1, -1, -1):
+            gw[l] = acts[l].T @ dz
+            if self.bias:
+                gb[l] = dz.sum(axis=0)
+            if l:
+                dz = self._backward[l - 1](acts[l], zs[l - 1], dz @ self.weights[l].T)
+        return gw, gb
+
+    # ---- constraints -------------------------------------------------------------------
+    def _enforce(self, w, hold):
+        try:
+            return constraints.enforce(w, self.constraint, hold)
+        except constraints.Infeasible as e:
+            raise EditError(f"the {self.constraint} constraint cannot hold: {e}") from None
+
+    def enforce_layer(self, layer, w):
+        """w under the constraint, holding the frozen weights of that layer (training updates)."""
+        return constraints.enforce(w, self.constraint, self.frozen[layer])
+
+    # ---- edits -------------------------------------------------------------------------
+    def _changed(self, structural=False):
+        self.version += 1
+        if structural:
+            self.last_activations = None
+            self._bind()
+
+    def _check_weight_index(self, layer, i=None, j=None):
+        self._check_index(layer, self.depth, "weight layer")
+        if i is not None:
+            self._check_index(i, self.sizes[layer], f"input neuron i of layer {layer}")
+        if j is not None:
+            self._check_index(j, self.sizes[layer + 1], f"neuron j of layer {layer + 1}")
+
+    @staticmethod
+    def _check_index(k, n, what):
+        if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or not 0 <= k < n:
+            raise EditError(f"{what} must be 0..{n - 1}, got {k!r}")
+
+    def set_weight(self, layer, i, j, value):
+        self._check_weight_index(layer, i, j)
+        value = check_value(value)
+        w = self.weights[layer].copy()
+        w[i, j] = value
+        if self.constraint != "none":
+            hold = self._hold(layer)
+            hold[i, j] = True
+            try:  # keep the value the person typed, moving the others, when that is possible
+                w = constraints.enforce(w, self.constraint, hold)
+            except constraints.Infeasible:
+                w = self._enforce(w, self.frozen[layer])
+        self.weights[layer] = w
+        self._changed()
+
+    def set_bias(self, layer, j, value):
+        self._check_weight_index(layer, None, j)
+        if not self.bias:
+            raise EditError("this network has no biases")
+        value = check_value(value, "a bias")
+        b = self.biases[layer].copy()
+        b[j] = value
+        self.biases[layer] = b
+        self._changed()
+
+    def _hold(self, layer):
+        f = self.frozen[layer]
+        return np.zeros(self.weights[layer].shape, bool) if f is None else f.copy()
+
+    def set_frozen(self, layer, i, j, frozen=True):
+        self._check_weight_index(layer, i, j)
+        mask = self._hold(layer)
+        mask[i, j] = bool(frozen)
+        if frozen and self.constraint != "none":
+            try:
+                constraints.enforce(self.weights[layer], self.constraint, mask)
+            except constraints.Infeasible as e:
+                raise EditError(f"freezing that weight breaks the {self.constraint} "
+                                f"constraint: {e}") from None
+        self.frozen[layer] = mask if mask.any() else None
+        self._changed()
+
+    def is_frozen(self, layer, i, j):
+        f = self.frozen[layer]
+        return bool(f is not None and f[i, j])
+
+    def set_activation(self, layer, name):
+        """Change the activation of neuron layer 1..L (L is the output)."""
+        self._check_index(layer, self.depth + 1, "layer")
+        if layer == 0:
+            raise EditError("the input layer has no activation")
+        if layer == self.depth:
+            self.output = _choice(name, act.OUTPUT, "the output activation")
+        else:
+            self.activations[layer - 1] = _choice(name, act.HIDDEN, "a hidden activation")
+        self._changed(structural=True)
+
+    def set_constraint(self, name):
+        _choice(name, constraints.CONSTRAINTS, "constraint")
+        old = self.constraint
+        self.constraint = name
+        try:
+            new = [self._enforce(w, f) for w, f in zip(self.weights, self.frozen)]
+        except EditError:
+            self.constraint = old
+            raise
+        self.weights = new
+        self._changed()
+
+    def resize(self, layer, size):
+        """Give hidden neuron layer 1..L-1 a new size; weights that still exist are kept."""
+        self._check_hidden(layer)
+        size = self._check_size(size, "a layer size")
+        sizes = self.sizes.copy()
+        sizes[layer] = size
+        self._check_limit(sizes, self.bias)
+        w_in, w_out = self.weights[layer - 1], self.weights[layer]
+        keep = min(size, w_in.shape[1])
+        new_in = self._draw(w_in.shape[0], size)
+        new_in[:, :keep] = w_in[:, :keep]
+        new_out = self._draw(size, w_out.shape[1])
+        new_out[:keep] = w_out[:keep]
+        bias = np.zeros(size, self.dtype)
+        bias[:keep] = self.biases[layer - 1][:keep]
+        frozen_in, frozen_out = self._resized_masks(layer, size, keep)
+        new_in = self._enforce(new_in, frozen_in)
+        new_out = self._enforce(new_out, frozen_out)
+        self.sizes = sizes
+        self.weights[layer - 1], self.weights[layer] = new_in, new_out
+        self.biases[layer - 1] = bias
+        self.frozen[layer - 1], self.frozen[layer] = frozen_in, frozen_out
+        self._changed(structural=True)
+
+    def _resized_masks(self, layer, size, keep):
+        f_in, f_out = self.frozen[layer - 1], self.frozen[layer]
+        new_in = new_out = None
+        if f_in is not None:
+            new_in = np.zeros((f_in.shape[0], size), bool)
+            new_in[:, :keep] = f_in[:, :keep]
+            new_in = new_in if new_in.any() else None
+        if f_out is not None:
+            new_out = np.zeros((size, f_out.shape[1]), bool)
+            new_out[:keep] = f_out[:keep]
+            new_out = new_out if new_out.any() else None
+        return new_in, new_out
+
+    def _check_hidden(self, layer):
+        if self.depth < 2:
+            raise EditError("this network has no hidden layer")
+        self._check_index(layer, self.depth, "hidden layer")
+        if layer == 0:
+            raise EditError("the input layer's size is set by the data")
+
+    def insert_layer(self, layer, size, activation=None):
+        """Insert a hidden layer so that it becomes neuron layer `layer` (1..L)."""
+        self._check_index(layer, self.depth + 1, "position")
+        if layer == 0:
+            raise EditError("a hidden layer cannot go before the input layer")
+        size = self._check_size(size, "a layer size")
+        activation = activation or (self.activations[layer - 2] if layer >= 2 else
+                                    self.activations[0] if self.activations else "tanh")
+        _choice(activation, act.HIDDEN, "a hidden activation")
+        sizes = self.sizes[:layer] + [size] + self.sizes[layer:]
+        self._check_limit(sizes, self.bias)
+        w_in = self._enforce(self._draw(sizes[layer - 1], size), None)
+        w_out = self._enforce(self._draw(size, sizes[layer + 1]), None)
+        self.sizes = sizes
+        self.weights[layer - 1:layer] = [w_in, w_out]
+        self.biases[layer - 1:layer] = [np.zeros(size, self.dtype), self.biases[layer - 1]]
+        self.frozen[layer - 1:layer] = [None, None]
+        self.activations.insert(layer - 1, activation)
+        self._changed(structural=True)
+
+    def remove_layer(self, layer):
+        """Remove hidden neuron layer 1..L-1; the layers either side are joined by new weights."""
+        self._check_hidden(layer)
+        sizes = self.sizes[:layer] + self.sizes[layer + 1:]
+        w = self._enforce(self._draw(sizes[layer - 1], sizes[layer]), None)
+        self.sizes = sizes
+        self.weights[layer - 1:layer + 1] = [w]
+        self.biases[layer - 1:layer + 1] = [self.biases[layer]]
+        self.frozen[layer - 1:layer + 1] = [None]
+        del self.activations[layer - 1]
+        self._changed(structural=True)
+
+    def reinitialize(self, seed=None):
+        """Fresh weights from the network's init (a new draw unless a seed is given); biases 0."""
+        if seed is not None:
+            self.rng = np.random.default_rng(seed)
+        self.weights = [self._enforce(self._draw(a, b), None)
+                        for a, b in zip(self.sizes, self.sizes[1:])]
+        self.biases = [np.zeros(b, self.dtype) for b in self.sizes[1:]]
+        self.frozen = [None] * self.depth
+        self._changed(structural=True)
+
+    def set_dtype(self, dtype):
+        self.dtype = np.dtype(_choice(str(dtype), DTYPES, "dtype"))
+        self.weights = [w.astype(self.dtype) for w in self.weights]
+        self.biases = [b.astype(self.dtype) for b in self.biases]
+        self._changed(structural=True)
