@@ -63,6 +63,11 @@ def _number(value, name):
     return float(value)
 
 
+def _total(a):
+    """Σa, non-finite when any entry is (ufunc.reduce skips ndarray.sum's Python wrapper)."""
+    return np.add.reduce(a, None)
+
+
 class History:
     """Evaluations over time, in growable arrays (a million steps stays cheap)."""
 
@@ -244,37 +249,35 @@ class Trainer:
     def _commit(self, loss, gw, gb):
         """Propose the update, apply freezing, L1 clipping and the constraint, commit if finite."""
         net, s = self.network, self.settings
-        params, grads = [], []
-        for w, b, g, h in zip(net.weights, net.biases, gw, gb):
-            params += (w, b)
-            grads += (g, h)
-        proposed, state = self.optimizer.propose(params, grads, s.learning_rate)
-        finite = math.isfinite(loss)
-        new_weights, new_biases = [], []
-        for l, w in enumerate(net.weights):
-            new = proposed[2 * l]
-            frozen = net.frozen[l]
-            if frozen is not None:
-                new = np.where(frozen, w, new)
-            if s.l1:  # a weight carried across zero under L1 stops at exactly 0
-                new = np.where(w * new < 0, 0.0, new).astype(w.dtype, copy=False)
-            if net.constraint != "none":
-                new = net.enforce_layer(l, new)
-            new_weights.append(new)
-            finite = finite and math.isfinite(new.sum())
-            new_bias = proposed.get(2 * l + 1, net.biases[l])
-            new_biases.append(new_bias)
-            finite = finite and math.isfinite(new_bias.sum())
-        if not finite:
+        new_w, new_b, state = self.optimizer.propose(net.weights, net.biases, gw, gb,
+                                                     s.learning_rate)
+        if s.l1 or net.constraint != "none" or any(f is not None for f in net.frozen):
+            new_w = [self._settle(l, w, new) for l, (w, new) in enumerate(zip(net.weights, new_w))]
+        total = loss + sum(map(_total, new_w))
+        if net.bias:
+            total += sum(map(_total, new_b))
+        if not math.isfinite(total):
             self.diverged = True
             self.status = (f"diverged at step {self.step_count + 1}: the loss or a weight became "
                            f"infinite; the last finite weights are kept; try a smaller learning "
                            f"rate than {s.learning_rate:g}")
             return False
-        net.weights, net.biases = new_weights, new_biases
+        net.weights, net.biases = new_w, new_b
         net.version += 1
         self.optimizer.commit(state)
         return True
+
+    def _settle(self, layer, old, new):
+        """A proposed weight matrix after freezing, L1's stop at zero and the constraint."""
+        net = self.network
+        frozen = net.frozen[layer]
+        if frozen is not None:
+            new = np.where(frozen, old, new)
+        if self.settings.l1:  # a weight carried across zero under L1 stops at exactly 0
+            new = np.where(old * new < 0, 0.0, new).astype(old.dtype, copy=False)
+        if net.constraint != "none":
+            new = net.enforce_layer(layer, new)
+        return new
 
     def run(self, steps=None, epochs=None):
         """Take `steps` steps or `epochs` whole epochs; stops early on divergence. Returns steps done."""

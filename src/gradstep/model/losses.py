@@ -49,7 +49,8 @@ def loss_and_grad(loss, output, z, a, y):
         value = np.mean(np.maximum(z, 0) - z * y + np.log1p(np.exp(-np.abs(z))))
         return float(value), diff / diff.size
     if loss == "mse":
-        value = np.mean(diff * diff)
+        flat = diff.ravel()
+        value = flat @ flat / flat.size  # one C call; np.mean costs more than the step's matmuls
         da = diff * (2.0 / diff.size)
     elif loss == "mae":
         value = np.mean(np.abs(diff))
