@@ -1,0 +1,1 @@
+"""Scenarios: data generators, the scenario file schema and its validation."""

@@ -1,0 +1,424 @@
+"""Seeded data sets for scenario files: the [data] table turned into train and test sets.
+
+The two-dimensional sets mirror TensorFlow Playground's dataset.ts (its labels +1/-1 are our
+classes 1/0, its noise slider 0-50% is our `noise` 0-0.5). `linear` and `grades` are small
+regression sets whose true weights are known; `csv` reads a file of your own.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from gradstep.errors import ScenarioError
+from gradstep.scenarios.validate import (
+    REQUIRED,
+    check_keys,
+    describe,
+    fail,
+    require_choice,
+    require_int,
+    require_number,
+    require_number_list,
+    require_str,
+    require_str_list,
+    require_table,
+)
+
+__all__ = ["Dataset", "DATA_KINDS", "load_data"]
+
+SECTION = "data"
+TASKS = ("regression", "classification")
+MAX_SAMPLES = 100_000
+MAX_INPUTS = 100
+MAX_CLASSES = 100
+PLAYGROUND_CLASSIFY = 500  # playground's NUM_SAMPLES_CLASSIFY
+PLAYGROUND_REGRESS = 1200  # playground's NUM_SAMPLES_REGRESS
+GRADE_COMPONENTS = ("homework", "quizzes", "final_exam", "attendance", "project")
+
+
+@dataclass(frozen=True, eq=False)
+class Dataset:
+    """Inputs x (n, d) and targets y: (n, k) floats for regression, (n,) class indices otherwise.
+
+    The arrays are read-only views: a Dataset never changes after it is made.
+    """
+
+    x: np.ndarray
+    y: np.ndarray
+    task: str
+    n_classes: int
+    feature_names: tuple[str, ...]
+    target_names: tuple[str, ...]
+
+    def __post_init__(self) -> None:
+        for name in ("x", "y"):
+            view = getattr(self, name).view()
+            view.flags.writeable = False
+            object.__setattr__(self, name, view)
+
+    def __len__(self) -> int:
+        return len(self.x)
+
+    def subset(self, index: np.ndarray) -> Dataset:
+        """The rows picked by an index array or boolean mask, same columns and names."""
+        return Dataset(
+            self.x[index], self.y[index], self.task, self.n_classes, self.feature_names, self.target_names
+        )
+
+
+def _classes(x: np.ndarray, labels: np.ndarray, n_classes: int) -> Dataset:
+    names = tuple(str(c) for c in range(n_classes))
+    return Dataset(x, labels.astype(np.int64), "classification", n_classes, ("x1", "x2"), names)
+
+
+def _regression(x: np.ndarray, y: np.ndarray, features: tuple[str, ...], target: str) -> Dataset:
+    return Dataset(x, y.reshape(-1, 1), "regression", 0, features, (target,))
+
+
+def _halves(n: int) -> tuple[int, int]:
+    """Sizes of class 1 and class 0: playground makes class 1 first, so it gets the odd one."""
+    return n - n // 2, n // 2
+
+
+# --- the playground's sets -------------------------------------------------------------------
+
+
+def gauss(rng: np.random.Generator, n: int, noise: float) -> Dataset:
+    """Two Gaussians, class 1 at (2, 2) and class 0 at (-2, -2); noise widens them."""
+    variance = 0.5 + (4 - 0.5) * noise / 0.5  # playground's varianceScale [0, .5] -> [.5, 4]
+    n1, n0 = _halves(n)
+    x = np.concatenate(
+        [rng.normal(2.0, math.sqrt(variance), (n1, 2)), rng.normal(-2.0, math.sqrt(variance), (n0, 2))]
+    )
+    return _classes(x, np.repeat([1, 0], [n1, n0]), 2)
+
+
+def circle(rng: np.random.Generator, n: int, noise: float) -> Dataset:
+    """Class 1 inside radius 2.5, class 0 in the ring 3.5-5; labels come from the noisy point."""
+    n1, n0 = _halves(n)
+    r = np.concatenate([rng.uniform(0, 2.5, n1), rng.uniform(3.5, 5, n0)])
+    angle = rng.uniform(0, 2 * math.pi, n)
+    x = np.column_stack([r * np.sin(angle), r * np.cos(angle)])
+    noisy = x + rng.uniform(-5, 5, (n, 2)) * noise
+    return _classes(x, np.hypot(noisy[:, 0], noisy[:, 1]) < 2.5, 2)
+
+
+def xor(rng: np.random.Generator, n: int, noise: float) -> Dataset:
+    """Four quadrants, class 1 where x*y >= 0; points pushed 0.3 away from the axes."""
+    x = rng.uniform(-5, 5, (n, 2))
+    x += np.where(x > 0, 0.3, -0.3)
+    noisy = x + rng.uniform(-5, 5, (n, 2)) * noise
+    return _classes(x, noisy[:, 0] * noisy[:, 1] >= 0, 2)
+
+
+def spiral(rng: np.random.Generator, n: int, noise: float, classes: int) -> Dataset:
+    """Interleaved spiral arms, one per class, 1.75 turns out to radius 5."""
+    if classes == 2:
+        arms = [(1, 0.0), (0, math.pi)]  # as the playground: class 1 first, at angle 0
+    else:
+        arms = [(c, 2 * math.pi * c / classes) for c in range(classes)]
+    sizes = [n // classes + (i < n % classes) for i in range(classes)]
+    points, labels = [], []
+    for (label, delta_t), m in zip(arms, sizes):
+        i = np.arange(m)
+        r = i / m * 5
+        t = 1.75 * i / m * 2 * math.pi + delta_t
+        arm = np.column_stack([r * np.sin(t), r * np.cos(t)])
+        points.append(arm + rng.uniform(-1, 1, (m, 2)) * noise)
+        labels.append(np.full(m, label))
+    return _classes(np.concatenate(points), np.concatenate(labels), classes)
+
+
+def plane(rng: np.random.Generator, n: int, noise: float) -> Dataset:
+    """A tilted plane: y = (x1 + x2) / 10 of the noisy point, x in [-6, 6]^2."""
+    x = rng.uniform(-6, 6, (n, 2))
+    noisy = x + rng.uniform(-6, 6, (n, 2)) * noise
+    return _regression(x, noisy.sum(axis=1) / 10, ("x1", "x2"), "y")
+
+
+BUMPS = np.array([[-4, 2.5, 1], [0, 2.5, -1], [4, 2.5, 1], [-4, -2.5, -1], [0, -2.5, 1], [4, -2.5, -1]])
+
+
+def multi_gaussian(rng: np.random.Generator, n: int, noise: float) -> Dataset:
+    """Six cones of height +-1 and radius 2; y is the cone strongest at the noisy point."""
+    x = rng.uniform(-6, 6, (n, 2))
+    noisy = x + rng.uniform(-6, 6, (n, 2)) * noise
+    distance = np.hypot(noisy[:, None, 0] - BUMPS[:, 0], noisy[:, None, 1] - BUMPS[:, 1])
+    values = BUMPS[:, 2] * np.clip(1 - distance / 2, 0, 1)  # playground's labelScale [0, 2] -> [1, 0]
+    strongest = values[np.arange(n), np.abs(values).argmax(axis=1)] + 0.0  # + 0.0 turns -0.0 into 0.0
+    return _regression(x, strongest, ("x1", "x2"), "y")
+
+
+# --- sets with known weights -------------------------------------------------------------------
+
+
+def linear(
+    rng: np.random.Generator,
+    n: int,
+    noise: float,
+    coefficients: list[float],
+    intercept: float,
+    x_range: list[float],
+) -> Dataset:
+    """y = x . coefficients + intercept + N(0, 1) * noise, x uniform in x_range per input."""
+    x = rng.uniform(x_range[0], x_range[1], (n, len(coefficients)))
+    y = x @ np.array(coefficients) + intercept + rng.normal(0, 1, n) * noise
+    return _regression(x, y, tuple(f"x{i + 1}" for i in range(len(coefficients))), "y")
+
+
+def grades(rng: np.random.Generator, n: int, noise: float, shares: list[float]) -> Dataset:
+    """Course grades: component scores 0-100 weighted by shares, plus N(0, 1) * noise."""
+    x = rng.uniform(0, 100, (n, len(shares)))
+    y = x @ np.array(shares) + rng.normal(0, 1, n) * noise
+    names = GRADE_COMPONENTS if len(shares) == 5 else tuple(f"c{i + 1}" for i in range(len(shares)))
+    return _regression(x, y, names, "grade")
+
+
+def _spiral_options(spec: Mapping[str, Any], where: str) -> dict[str, Any]:
+    return {"classes": require_int(spec, "classes", where, SECTION, 2, minimum=2, maximum=MAX_CLASSES)}
+
+
+def _linear_options(spec: Mapping[str, Any], where: str) -> dict[str, Any]:
+    coefficients = require_number_list(spec, "coefficients", where, SECTION, max_length=MAX_INPUTS)
+    intercept = require_number(spec, "intercept", where, SECTION, 0.0)
+    x_range = require_number_list(spec, "x_range", where, SECTION, [-1.0, 1.0], min_length=2, max_length=2)
+    if not x_range[0] < x_range[1]:
+        raise fail(where, SECTION, "x_range", f"must be [lo, hi] with lo < hi, got {describe(x_range)}")
+    return {"coefficients": coefficients, "intercept": intercept, "x_range": x_range}
+
+
+def _grades_options(spec: Mapping[str, Any], where: str) -> dict[str, Any]:
+    default = [0.2, 0.2, 0.5, 0.05, 0.05]
+    shares = require_number_list(spec, "shares", where, SECTION, default, max_length=MAX_INPUTS)
+    if min(shares) < 0 or abs(sum(shares) - 1) > 1e-9:
+        allowed = "numbers of at least 0 that sum to 1"
+        raise fail(where, SECTION, "shares", f"must be {allowed}, got {describe(shares)}")
+    return {"shares": shares}
+
+
+# --- csv -----------------------------------------------------------------------------------------
+
+
+def _finite(text: str) -> float | None:
+    try:
+        value = float(text)
+    except ValueError:
+        return None
+    return value if math.isfinite(value) else None
+
+
+def _csv_keys(spec: Mapping[str, Any], where: str) -> tuple[str, list[str], list[str], str | None]:
+    """path, features, targets and task (None: decide from the target column) of a csv spec."""
+    path = require_str(spec, "path", where, SECTION)
+    features = require_str_list(spec, "features", where, SECTION)
+    target = spec.get("target", REQUIRED)
+    if isinstance(target, list):
+        targets = require_str_list(spec, "target", where, SECTION)
+    elif isinstance(target, str) and target.strip():
+        targets = [target]
+    elif target is REQUIRED:
+        raise fail(where, SECTION, "target", "is required")
+    else:
+        allowed = "a column name or a list of column names"
+        raise fail(where, SECTION, "target", f"must be {allowed}, got {describe(target)}")
+    task = require_choice(spec, "task", where, SECTION, TASKS) if "task" in spec else None
+    if both := set(features) & set(targets):
+        raise fail(where, SECTION, "target", f"column {sorted(both)[0]!r} is also a feature")
+    if task == "classification" and len(targets) > 1:
+        raise fail(where, SECTION, "target", f"classification needs one target column, got {len(targets)}")
+    return path, features, targets, task
+
+
+def _read_rows(path: Path, where: str) -> list[tuple[int, list[str]]]:
+    """(line number, stripped cells) of every non-blank row, header included."""
+    rows: list[tuple[int, list[str]]] = []
+    name = repr(str(path))
+    try:
+        with open(path, newline="", encoding="utf-8-sig") as file:
+            reader = csv.reader(file)
+            for row in reader:
+                cells = [cell.strip() for cell in row]
+                if any(cells):
+                    rows.append((reader.line_num, cells))
+    except FileNotFoundError:
+        raise fail(where, SECTION, "path", f"file {name} not found") from None
+    except UnicodeDecodeError:
+        raise fail(where, SECTION, "path", f"{name} is not UTF-8 text") from None
+    except (OSError, ValueError) as error:  # ValueError: a path with a NUL byte
+        reason = getattr(error, "strerror", None) or error
+        raise fail(where, SECTION, "path", f"cannot read {name}: {reason}") from None
+    except csv.Error as error:
+        raise fail(where, SECTION, "path", f"{name} is not valid CSV: {error}") from None
+    return rows
+
+
+class _Table:
+    """The checked rows of a CSV file; column() and numbers() fail naming the row and column."""
+
+    def __init__(self, rows: list[tuple[int, list[str]]], place: str, where: str) -> None:
+        self.place, self.where = place, where
+        if not rows:
+            raise self.fail("path", "is empty")
+        (_, self.header), self.rows = rows[0], rows[1:]
+        if all(_finite(cell) is not None for cell in self.header):
+            raise self.fail("path", f"needs a header row of column names first, got {describe(self.header)}")
+        if not self.rows:
+            raise self.fail("path", "has a header but no data rows")
+        for line, cells in self.rows:
+            if len(cells) != len(self.header):
+                counts = f"{len(cells)} cells, the header has {len(self.header)}"
+                raise self.fail("path", f"row {line} has {counts}")
+
+    def fail(self, key: str, message: str) -> ScenarioError:
+        return fail(self.where, SECTION, key, f"{self.place} {message}")
+
+    def column(self, name: str, key: str) -> list[tuple[int, str]]:
+        """(line, text) of each row in column `name`, which `key` asked for."""
+        if name not in self.header:
+            raise self.fail(key, f"has no column {name!r}; its columns: {', '.join(map(repr, self.header))}")
+        if self.header.count(name) > 1:
+            raise self.fail(key, f"has more than one column {name!r}")
+        at = self.header.index(name)
+        cells = [(line, cells[at]) for line, cells in self.rows]
+        for line, text in cells:
+            if not text:
+                raise self.fail(key, f"row {line}, column {name!r} is blank")
+        return cells
+
+    def numbers(self, names: list[str], key: str) -> np.ndarray:
+        """The columns `names` as an (n, len(names)) float array."""
+        columns = []
+        for name in names:
+            cells = self.column(name, key)
+            values = [_finite(text) for _, text in cells]
+            for (line, text), value in zip(cells, values):
+                if value is None:
+                    raise self.fail(key, f"row {line}, column {name!r}: {text!r} is not a finite number")
+            columns.append(values)
+        return np.array(columns, dtype=np.float64).T
+
+    def labels(self, name: str) -> tuple[np.ndarray, tuple[str, ...]]:
+        """Class indices and names of column `name`, sorted by text or by whole-number value."""
+        cells = self.column(name, "target")
+        numbers = [_finite(text) for _, text in cells]
+        if None in numbers:
+            names = sorted({text for _, text in cells})
+            keys = [text for _, text in cells]
+        else:
+            for (line, text), number in zip(cells, numbers):
+                if not number.is_integer():  # type: ignore[union-attr]
+                    raise self.fail("target", f"row {line}, column {name!r}: class labels must be "
+                                    f"whole numbers or text, got {text!r}")
+            keys = [str(int(number)) for number in numbers]  # type: ignore[arg-type]
+            names = sorted(set(keys), key=int)
+        if len(names) < 2:
+            raise self.fail("target", f"column {name!r} has only one class {names[0]!r}; need at least 2")
+        index = {label: i for i, label in enumerate(names)}
+        return np.array([index[key] for key in keys], dtype=np.int64), tuple(names)
+
+
+def read_csv(spec: Mapping[str, Any], base_dir: Path | None, where: str) -> Dataset:
+    """The columns named by `features` and `target` of the CSV file at `path`."""
+    path_text, features, targets, task = _csv_keys(spec, where)
+    path = Path(path_text)
+    if base_dir is not None and not path.is_absolute():
+        path = base_dir / path
+    table = _Table(_read_rows(path, where), repr(path_text), where)
+    x = table.numbers(features, "features")
+    if task is None:
+        texts = [text for name in targets for _, text in table.column(name, "target")]
+        numeric = all(_finite(text) is not None for text in texts)
+        task = "regression" if numeric or len(targets) > 1 else "classification"
+    if task == "regression":
+        return Dataset(x, table.numbers(targets, "target"), task, 0, tuple(features), tuple(targets))
+    labels, names = table.labels(targets[0])
+    return Dataset(x, labels, task, len(names), tuple(features), names)
+
+
+# --- the table of kinds and load_data ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Kind:
+    description: str
+    task: str
+    samples: int  # default number of samples (0: the file decides)
+    test_fraction: float  # default
+    generate: Callable[..., Dataset]
+    options: Callable[[Mapping[str, Any], str], dict[str, Any]] = lambda spec, where: {}
+    keys: tuple[str, ...] = field(default=())  # keys of this kind besides the shared ones
+    reads_file: bool = False  # no samples or noise: the file decides
+
+
+_KINDS: dict[str, _Kind] = {
+    "circle": _Kind("two classes: a disc inside a ring (playground)", "classification",
+                    PLAYGROUND_CLASSIFY, 0.5, circle),
+    "xor": _Kind("two classes in alternating quadrants (playground)", "classification",
+                 PLAYGROUND_CLASSIFY, 0.5, xor),
+    "gauss": _Kind("two classes: two Gaussian clusters (playground)", "classification",
+                   PLAYGROUND_CLASSIFY, 0.5, gauss),
+    "spiral": _Kind("interleaved spiral arms, one class per arm (playground)", "classification",
+                    PLAYGROUND_CLASSIFY, 0.5, spiral, _spiral_options, ("classes",)),
+    "plane": _Kind("regression on a tilted plane (playground)", "regression",
+                   PLAYGROUND_REGRESS, 0.5, plane),
+    "multi-gaussian": _Kind("regression on six +-1 bumps (playground)", "regression",
+                            PLAYGROUND_REGRESS, 0.5, multi_gaussian),
+    "linear": _Kind("regression y = x . coefficients + intercept", "regression",
+                    200, 0.0, linear, _linear_options, ("coefficients", "intercept", "x_range")),
+    "grades": _Kind("regression: final grade as weighted component scores", "regression",
+                    200, 0.0, grades, _grades_options, ("shares",)),
+    "csv": _Kind("columns of a CSV file with a header row", "", 0, 0.0, read_csv,
+                 keys=("path", "features", "target", "task"), reads_file=True),
+}
+
+DATA_KINDS: dict[str, str] = {name: kind.description for name, kind in _KINDS.items()}
+
+
+def _build(kind: _Kind, spec: Mapping[str, Any], base_dir: Path | None, where: str,
+           rng: np.random.Generator) -> Dataset:
+    if kind.reads_file:
+        return kind.generate(spec, base_dir, where)
+    samples = require_int(spec, "samples", where, SECTION, kind.samples, minimum=1, maximum=MAX_SAMPLES)
+    noise = require_number(spec, "noise", where, SECTION, 0.0, minimum=0)
+    options = kind.options(spec, where)
+    n_classes = options.get("classes", 2)
+    if kind.task == "classification" and samples < n_classes:
+        allowed = f"at least the number of classes ({n_classes})"
+        raise fail(where, SECTION, "samples", f"must be {allowed}, got {samples}")
+    with np.errstate(all="ignore"):  # overflow is caught below, as non-finite values
+        data = kind.generate(rng, samples, noise, **options)
+    if not (np.isfinite(data.x).all() and np.isfinite(data.y).all()):
+        raise fail(where, SECTION, None, "the generated values overflow to infinity; use smaller numbers")
+    return data
+
+
+def load_data(spec: Mapping[str, Any], base_dir: Path | None, where: str) -> tuple[Dataset, Dataset]:
+    """Check the [data] table `spec` and return (train, test), shuffled and split by its seed.
+
+    base_dir is the scenario file's folder (csv paths are relative to it); `where` names the
+    scenario in error messages. test has round(test_fraction * n) rows and may be empty.
+    """
+    spec = require_table(spec, where, SECTION)
+    kind = _KINDS[require_choice(spec, "kind", where, SECTION, _KINDS)]
+    shared = ("kind", "seed", "test_fraction") + (() if kind.reads_file else ("samples", "noise"))
+    check_keys(spec, shared + kind.keys, where, SECTION)
+    seed = require_int(spec, "seed", where, SECTION, 0, minimum=0)
+    test_fraction = require_number(
+        spec, "test_fraction", where, SECTION, kind.test_fraction, minimum=0, below=1
+    )
+    rng = np.random.default_rng(seed)
+    data = _build(kind, spec, base_dir, where, rng)
+    order = rng.permutation(len(data))
+    n_test = round(test_fraction * len(data))
+    if n_test >= len(data):
+        raise fail(where, SECTION, "test_fraction", f"{test_fraction} of {len(data)} rows leaves none "
+                   "to train on; use a smaller test_fraction or more rows")
+    return data.subset(order[n_test:]), data.subset(order[:n_test])
+
