@@ -212,6 +212,10 @@ class Trainer:
     # ---- training ----------------------------------------------------------------------
     def step(self):
         """One optimizer update on the next mini-batch. False when it diverged (nothing changed)."""
+        with np.errstate(all="ignore"):  # overflow is caught by the divergence guard, not printed
+            return self._step()
+
+    def _step(self):
         if self.diverged:
             return False
         n = len(self.x_train)
@@ -229,7 +233,7 @@ class Trainer:
         self._position = end
         if end >= n:
             self.epoch_count += 1
-            self.evaluate()
+            self._evaluate()
         return True
 
     def gradients(self, x, y):
@@ -286,10 +290,11 @@ class Trainer:
             if self._position < len(self.x_train):  # finish the epoch under way first
                 steps += -(-(len(self.x_train) - self._position) // self.settings.batch_size)
         done = 0
-        for _ in range(steps or 0):
-            if not self.step():
-                break
-            done += 1
+        with np.errstate(all="ignore"):
+            for _ in range(steps or 0):
+                if not self._step():
+                    break
+                done += 1
         return done
 
     def epoch(self):
@@ -314,6 +319,10 @@ class Trainer:
     def evaluate(self):
         """Full train and test loss and accuracy now; recorded in the history once per step.
         Accuracy is on the test split, or on the training split when there is no test split."""
+        with np.errstate(all="ignore"):
+            return self._evaluate()
+
+    def _evaluate(self):
         train_loss, train_accuracy = self._measure(self.x_train, self.y_train, self.raw_train)
         test_loss, accuracy = self._measure(self.x_test, self.y_test, self.raw_test)
         if not len(self.x_test):

@@ -1,0 +1,165 @@
+"""The trainer: steps and epochs, reproducibility, the divergence guard, L1 zeros, settings."""
+
+import math
+
+import numpy as np
+import pytest
+
+from gradstep.errors import EditError, SettingError
+from gradstep.model import Network
+from gradstep.training import encode_targets
+from helpers import classes, regression, trainer
+
+
+def test_steps_and_epochs_count_mini_batches():
+    t = trainer((3, 4, 1), regression(n=25), batch_size=10)
+    assert t.steps_per_epoch == 3
+    t.run(steps=2)
+    assert (t.step_count, t.epoch_count) == (2, 0)
+    t.epoch()
+    assert (t.step_count, t.epoch_count) == (3, 1)
+    t.run(epochs=2)
+    assert (t.step_count, t.epoch_count) == (9, 3)
+    assert list(t.history.column("step")) == [0, 3, 6, 9]
+
+
+def test_batch_at_least_the_split_uses_the_whole_split():
+    t = trainer((3, 1), regression(n=25), batch_size=1000)
+    t.step()
+    assert (t.step_count, t.epoch_count) == (1, 1)
+    assert len(t.network.last_activations[0]) == 25
+
+
+def test_same_seed_same_run_and_another_seed_another():
+    runs = []
+    for seed in (3, 3, 4):
+        t = trainer((3, 4, 1), seed=seed, batch_size=5)
+        t.run(steps=37)
+        runs.append(t.network.weights[0])
+    np.testing.assert_array_equal(runs[0], runs[1])
+    assert not np.array_equal(runs[0], runs[2])
+
+
+def test_divergence_keeps_the_last_finite_weights_and_stops():
+    t = trainer((3, 8, 1), activations="relu", learning_rate=1e5, batch_size=40)
+    done = t.run(steps=100)
+    assert t.diverged and done < 100
+    assert all(np.all(np.isfinite(w)) for w in t.network.weights)
+    assert "diverged" in t.status and "smaller learning rate" in t.status
+    before = [w.copy() for w in t.network.weights]
+    assert t.step() is False
+    for a, b in zip(before, t.network.weights):
+        np.testing.assert_array_equal(a, b)
+    t.change_settings(learning_rate=0.01)
+    assert not t.diverged  # a person's change lets them try again
+    t.reset()
+    assert t.step()
+
+
+def test_l1_makes_exact_zeros_where_l2_only_shrinks():
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(200, 4))
+    y = x[:, :1] * 2.0  # only the first input matters
+    from gradstep.scenarios.data import Dataset
+    data = Dataset(x, y, "regression", 0, ("a", "b", "c", "d"), ("y",))
+    l1 = trainer((4, 1), data, l1=0.05, learning_rate=0.05, batch_size=200)
+    l2 = trainer((4, 1), data, l2=0.05, learning_rate=0.05, batch_size=200)
+    l1.run(steps=500)
+    l2.run(steps=500)
+    assert np.all(l1.network.weights[0][1:] == 0.0)
+    assert np.all(l2.network.weights[0][1:] != 0.0)
+    assert abs(l1.network.weights[0][0, 0]) > 1.5
+    assert l1.penalty() == pytest.approx(0.05 * np.abs(l1.network.weights[0]).sum())
+
+
+@pytest.mark.parametrize("optimizer", ["sgd", "momentum", "adam"])
+def test_frozen_weight_never_moves(optimizer):
+    t = trainer((3, 4, 1), optimizer=optimizer, learning_rate=0.1)
+    t.edit("set_frozen", 0, 1, 2, True)
+    value = t.network.weights[0][1, 2]
+    t.run(steps=30)
+    assert t.network.weights[0][1, 2] == value
+    assert not np.array_equal(t.network.weights[1], trainer((3, 4, 1)).network.weights[1])
+
+
+def test_least_squares_is_the_exact_optimum_and_descent_approaches_it():
+    t = trainer((3, 1), regression(n=100), learning_rate=0.1, batch_size=100)
+    w, b = t.least_squares()
+    expected, *_ = np.linalg.lstsq(np.hstack([t.x_train, np.ones((100, 1))]), t.y_train, rcond=None)
+    np.testing.assert_allclose(np.vstack([w, b]), expected)
+    t.run(steps=2000)
+    np.testing.assert_allclose(t.network.weights[0], w, atol=1e-3)
+    assert trainer((3, 4, 1)).least_squares() is None
+
+
+def test_standardize_gives_zero_mean_unit_std_on_the_training_split():
+    data = regression(n=50)
+    t = trainer((3, 1), data, standardize=True)
+    np.testing.assert_allclose(t.x_train.mean(axis=0), 0, atol=1e-12)
+    np.testing.assert_allclose(t.x_train.std(axis=0), 1)
+    np.testing.assert_allclose(t.predict(data.x), t.network.forward(t.x_train))
+
+
+def test_classification_targets_and_accuracy():
+    data = classes(n=30, k=2)
+    net = Network([3, 1], output="tanh")
+    assert set(np.unique(encode_targets(data, net, "mse"))) == {-1.0, 1.0}
+    net = Network([3, 1], output="sigmoid")
+    assert set(np.unique(encode_targets(data, net, "bce"))) == {0.0, 1.0}
+    data3 = classes(n=30, k=3)
+    net = Network([3, 3], output="softmax")
+    assert encode_targets(data3, net, "cross-entropy").dtype.kind == "i"
+    assert encode_targets(data3, net, "mse").sum(axis=1).tolist() == [1.0] * 30
+    separable = data3.subset(np.arange(30))
+    object.__setattr__(separable, "y", data3.x.argmax(axis=1))  # labels a linear map can learn
+    t = trainer((3, 3), separable, output="softmax", loss="cross-entropy", learning_rate=0.5)
+    start = t.evaluate().accuracy
+    t.run(steps=300)
+    accuracy = t.evaluate().accuracy
+    assert accuracy > 0.9 and accuracy > start
+    assert t.readouts().output_probability_sum == pytest.approx(1.0)
+
+
+def test_bad_settings_change_nothing():
+    t = trainer((3, 4, 1))
+    before = t.settings
+    for change in ({"learning_rate": 0}, {"learning_rate": float("nan")}, {"learning_rate": "x"},
+                   {"batch_size": 0}, {"batch_size": 2.5}, {"l1": -1}, {"optimizer": "rmsprop"},
+                   {"loss": "cross-entropy"}, {"loss": "bce"}, {"standardize": "yes"},
+                   {"momentum": 0.5}):
+        with pytest.raises(SettingError):
+            t.change_settings(**change)
+        assert t.settings == before
+
+
+def test_output_change_that_breaks_the_loss_is_refused():
+    t = trainer((3, 3), classes(n=30, k=3), output="softmax", loss="cross-entropy")
+    with pytest.raises(EditError, match="softmax"):
+        t.edit("set_activation", 1, "tanh")
+    assert t.network.output == "softmax"
+    t.step()
+
+
+def test_structural_edit_resets_optimizer_memory_and_marks_history():
+    t = trainer((3, 4, 1), optimizer="adam")
+    t.run(steps=3)
+    assert t.optimizer.state
+    t.edit("resize", 1, 6)
+    assert t.optimizer.state == {} and t.history.edits == [3]
+    t.run(steps=3)
+    assert t.network.weights[0].shape == (3, 6)
+
+
+def test_history_grows_to_many_evaluations():
+    t = trainer((3, 1), regression(n=4), batch_size=4)
+    t.run(steps=5000)
+    assert len(t.history) == 5001
+    assert math.isnan(t.history.last("test_loss"))
+    assert t.history.column("train_loss")[-1] < t.history.column("train_loss")[0]
+
+
+def test_reset_starts_again():
+    t = trainer((3, 4, 1))
+    t.run(steps=10)
+    t.reset()
+    assert t.step_count == 0 and len(t.history) == 1
