@@ -10,9 +10,8 @@ def run(name, grads, lr=0.1, p0=1.0):
     opt = Optimizer(name)
     p = np.array([p0])
     for g in grads:
-        new, _, state = opt.propose([p], [], [np.array([g])], [], lr)
+        p, state = opt.propose(p, np.array([g]), lr)
         opt.commit(state)
-        p = new[0]
     return float(p[0])
 
 
@@ -41,14 +40,23 @@ def test_adam_two_steps_by_hand():
 def test_propose_changes_nothing_until_commit():
     opt = Optimizer("adam")
     p = np.array([1.0])
-    new, _, state = opt.propose([p], [], [np.array([1.0])], [], 0.1)
-    assert p[0] == 1.0 and opt.state == {}
+    new, state = opt.propose(p, np.array([1.0]), 0.1)
+    assert p[0] == 1.0 and opt.state is None
     opt.commit(state)
-    assert opt.state[0][2] == 1
+    assert opt.state[2] == 1
 
 
-def test_biases_without_gradient_are_left_alone():
-    bias = np.ones(2)
-    for name in ("sgd", "adam"):
-        _, new_b, _ = Optimizer(name).propose([np.ones(2)], [bias], [np.ones(2)], [None], 1.0)
-        assert new_b[0] is bias
+def test_momentum_keeps_its_own_copy_of_the_first_gradient():
+    opt = Optimizer("momentum")
+    grad = np.array([1.0])
+    _, state = opt.propose(np.array([0.0]), grad, 0.1)
+    opt.commit(state)
+    grad[0] = 99.0  # the trainer reuses its gradient buffer
+    assert opt.state[0] == 1.0
+
+
+def test_zero_gradient_leaves_parameters_exactly_alone():
+    for name in ("sgd", "momentum", "adam"):
+        p = np.array([0.25, -3.0])
+        new, _ = Optimizer(name).propose(p, np.zeros(2), 1.0)
+        np.testing.assert_array_equal(new, p)

@@ -63,11 +63,6 @@ def _number(value, name):
     return float(value)
 
 
-def _total(a):
-    """Σa, non-finite when any entry is (ufunc.reduce skips ndarray.sum's Python wrapper)."""
-    return np.add.reduce(a, None)
-
-
 class History:
     """Evaluations over time, in growable arrays (a million steps stays cheap)."""
 
@@ -171,7 +166,7 @@ class Trainer:
         self.diverged = False
         self.status = "ready"
         self.last_loss = math.nan
-        self.last_gradients = None
+        self.has_gradients = False  # net.grad holds the last step's gradients
         self._prepare_data()
         self.evaluate()
 
@@ -224,11 +219,11 @@ class Trainer:
             self._x_epoch, self._y_epoch = self.x_train[order], self.y_train[order]
             self._position = 0
         start, end = self._position, self._position + self.settings.batch_size
-        loss, gw, gb = self.gradients(self._x_epoch[start:end], self._y_epoch[start:end])
-        if not self._commit(loss, gw, gb):
+        loss, grad = self._gradient(self._x_epoch[start:end], self._y_epoch[start:end])
+        if not self._commit(loss, grad):
             return False
         self.last_loss = loss
-        self.last_gradients = (gw, gb)
+        self.has_gradients = True
         self.step_count += 1
         self._position = end
         if end >= n:
@@ -237,51 +232,49 @@ class Trainer:
         return True
 
     def gradients(self, x, y):
-        """Data loss on a batch and the gradients of the objective (data loss + penalty)."""
+        """Data loss on a batch and the gradients of the objective (data loss + penalty), as
+        per-layer views (gw, gb) of the network's gradient vector (overwritten by the next call)."""
+        self._gradient(x, y)
+        net = self.network
+        return self._last_batch_loss, net.grad_weights, net.grad_biases
+
+    def _gradient(self, x, y):
         net, s = self.network, self.settings
         z, out = net.forward(x, keep=True, logits=True)
         loss, dz = loss_and_grad(s.loss, net.output, z, out, y)
-        gw, gb = net.backward(dz)
-        if s.l1 or s.l2:
-            for l, w in enumerate(net.weights):
-                if s.l1:  # sign(0) = 0, as autograd has it
-                    gw[l] = gw[l] + s.l1 * np.sign(w)
-                if s.l2:
-                    gw[l] = gw[l] + (2 * s.l2) * w
-        return loss, gw, gb
+        grad = net.backward(dz)
+        if s.l1 or s.l2:  # weights only: they are the first n_weights entries
+            w, g = net.params[:net.n_weights], grad[:net.n_weights]
+            if s.l1:  # sign(0) = 0, as autograd has it
+                g += s.l1 * np.sign(w)
+            if s.l2:
+                g += (2 * s.l2) * w
+        self._last_batch_loss = loss
+        return loss, grad
 
-    def _commit(self, loss, gw, gb):
-        """Propose the update, apply freezing, L1 clipping and the constraint, commit if finite."""
+    def _commit(self, loss, grad):
+        """Propose the update, apply freezing, L1's stop at zero and the constraint; commit
+        only if the loss and every new parameter are finite."""
         net, s = self.network, self.settings
-        new_w, new_b, state = self.optimizer.propose(net.weights, net.biases, gw, gb,
-                                                     s.learning_rate)
-        if s.l1 or net.constraint != "none" or any(f is not None for f in net.frozen):
-            new_w = [self._settle(l, w, new) for l, (w, new) in enumerate(zip(net.weights, new_w))]
-        total = loss + sum(map(_total, new_w))
-        if net.bias:
-            total += sum(map(_total, new_b))
-        if not math.isfinite(total):
+        old = net.params
+        new, state = self.optimizer.propose(old, grad, s.learning_rate)
+        if net.frozen_mask is not None:
+            np.copyto(new, old, where=net.frozen_mask)
+        if s.l1:  # a weight carried across zero under L1 stops at exactly 0
+            w = new[:net.n_weights]
+            w[w * old[:net.n_weights] < 0] = 0.0
+        if net.constraint != "none":
+            net.enforce_flat(new)
+        if not math.isfinite(loss + np.add.reduce(new)):
             self.diverged = True
             self.status = (f"diverged at step {self.step_count + 1}: the loss or a weight became "
                            f"infinite; the last finite weights are kept; try a smaller learning "
                            f"rate than {s.learning_rate:g}")
             return False
-        net.weights, net.biases = new_w, new_b
+        np.copyto(old, new)  # in place: the per-layer views stay valid
         net.version += 1
         self.optimizer.commit(state)
         return True
-
-    def _settle(self, layer, old, new):
-        """A proposed weight matrix after freezing, L1's stop at zero and the constraint."""
-        net = self.network
-        frozen = net.frozen[layer]
-        if frozen is not None:
-            new = np.where(frozen, old, new)
-        if self.settings.l1:  # a weight carried across zero under L1 stops at exactly 0
-            new = np.where(old * new < 0, 0.0, new).astype(old.dtype, copy=False)
-        if net.constraint != "none":
-            new = net.enforce_layer(layer, new)
-        return new
 
     def run(self, steps=None, epochs=None):
         """Take `steps` steps or `epochs` whole epochs; stops early on divergence. Returns steps done."""
@@ -339,7 +332,9 @@ class Trainer:
                    for w in self.network.weights)
 
     def readouts(self):
-        return readouts_module.read(self.network, self.last_gradients)
+        net = self.network
+        gradients = (net.grad_weights, net.grad_biases) if self.has_gradients else None
+        return readouts_module.read(net, gradients)
 
     def least_squares(self):
         """The exact mse optimum (weights, biases) for a network with no hidden layer and a linear
@@ -362,7 +357,7 @@ class Trainer:
         optimizer would have), and a person's change ends a divergence stop."""
         if structural:
             self.optimizer.reset()
-            self.last_gradients = None
+            self.has_gradients = False
         self.diverged = False
         self.status = "edited"
         self.history.edits.append(self.step_count)
@@ -384,12 +379,13 @@ class Trainer:
 
     def _snapshot(self):
         net = self.network
-        return (net.output, list(net.activations), net.dtype, list(net.weights), list(net.biases))
+        return (net.output, list(net.activations), net.dtype, list(net.sizes),
+                [w.copy() for w in net.weights], [b.copy() for b in net.biases], list(net.frozen))
 
     def _restore(self, snap):
         net = self.network
-        net.output, net.activations, net.dtype, net.weights, net.biases = \
-            snap[0], snap[1], snap[2], snap[3], snap[4]
+        net.output, net.activations, net.dtype = snap[0], snap[1], snap[2]
+        net.restore(*snap[3:])
         net._bind()
 
     def reset(self, seed=None):
@@ -402,7 +398,7 @@ class Trainer:
         self.diverged = False
         self.status = "reset"
         self.last_loss = math.nan
-        self.last_gradients = None
+        self.has_gradients = False
         self._prepare_data()
         self.evaluate()
 

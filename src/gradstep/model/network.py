@@ -4,6 +4,11 @@ Orientation: weights[l] has shape (n_l, n_{l+1}); weights[l][i, j] joins neuron 
 to neuron j of layer l+1, and a_{l+1} = f(a_l @ W_l + b_l). Neuron layers are numbered
 0 (input) to L (output); weight layer l sits between neuron layers l and l+1.
 
+All parameters live in one flat vector, `params` (every weight matrix, then every bias
+vector); `weights[l]` and `biases[l]` are views into it, and `grad` is laid out the same way.
+So an optimizer update, a freeze mask or the divergence check is one numpy call for the whole
+network, whatever its depth: on a small network, per-call overhead is what a step costs.
+
 Every edit checks its input first, builds the new arrays aside, and only then commits,
 so a refused edit (EditError) changes nothing.
 """
@@ -70,17 +75,56 @@ class Network:
         self._check_limit(sizes, self.bias)
         self.sizes = sizes
         self.rng = np.random.default_rng(self.seed)
-        self.weights = [self._draw(a, b) for a, b in zip(sizes, sizes[1:])]
-        self.biases = [np.zeros(b, self.dtype) for b in sizes[1:]]
-        self.frozen = [None] * len(self.weights)  # bool mask per layer, None when nothing is frozen
+        weights_, biases_ = self._fresh(sizes)
         if weights is not None:
-            self._load(weights, biases)
+            weights_, loaded_biases = self._load(weights, biases, sizes)
+            biases_ = loaded_biases or biases_
         elif biases is not None:
             raise EditError("biases were given without weights")
-        self.weights = [self._enforce(w, None) for w in self.weights]
+        self.frozen = [None] * (len(sizes) - 1)  # bool mask per layer, None when nothing is frozen
         self.version = 0  # bumped by every change, so a screen knows when to redraw
         self.last_activations = None
+        self._assign(sizes, [self._enforce(w, None) for w in weights_], biases_)
         self._bind()
+
+    def _fresh(self, sizes):
+        """New weights from the init, zero biases."""
+        return ([self._draw(a, b) for a, b in zip(sizes, sizes[1:])],
+                [np.zeros(b, self.dtype) for b in sizes[1:]])
+
+    def _assign(self, sizes, weights, biases):
+        """Lay out new parameters: one flat vector, weights first, with per-layer views."""
+        self.sizes = list(sizes)
+        parts = [np.asarray(w, self.dtype).ravel() for w in weights]
+        parts += [np.asarray(b, self.dtype) for b in biases]
+        self.params = np.concatenate(parts)
+        self.n_weights = sum(a * b for a, b in zip(sizes, sizes[1:]))
+        self.weights, self.biases = self.views(self.params)
+        self.grad = np.zeros_like(self.params)
+        self.grad_weights, self.grad_biases = self.views(self.grad)
+        self._update_frozen_mask()
+
+    def views(self, flat):
+        """Per-layer (weights, biases) views of a vector laid out like `params`."""
+        weights, biases, start = [], [], 0
+        for a, b in zip(self.sizes, self.sizes[1:]):
+            weights.append(flat[start:start + a * b].reshape(a, b))
+            start += a * b
+        for b in self.sizes[1:]:
+            biases.append(flat[start:start + b])
+            start += b
+        return weights, biases
+
+    def _update_frozen_mask(self):
+        """frozen_mask: the frozen marks over `params` (None when nothing is frozen)."""
+        if all(f is None for f in self.frozen):
+            self.frozen_mask = None
+            return
+        mask = np.zeros(self.params.shape, bool)
+        for view, f in zip(self.views(mask)[0], self.frozen):
+            if f is not None:
+                view[...] = f
+        self.frozen_mask = mask
 
     # ---- shape -------------------------------------------------------------------------
     @property
@@ -117,20 +161,18 @@ class Network:
             raise EditError(f"that network would have {_size_words(count, self.dtype)}; "
                             f"the limit is {MAX_PARAMETERS:,} parameters")
 
-    def _load(self, weights, biases):
-        if len(weights) != self.depth:
-            raise EditError(f"weights: expected {self.depth} layers for sizes {self.sizes}, "
-                            f"got {len(weights)}")
-        loaded = []
-        for l, w in enumerate(weights):
-            shape = (self.sizes[l], self.sizes[l + 1])
-            loaded.append(self._array(w, shape, f"weights[{l}]"))
-        self.weights = loaded
-        if biases is not None:
-            if len(biases) != self.depth:
-                raise EditError(f"biases: expected {self.depth} layers, got {len(biases)}")
-            self.biases = [self._array(b, (self.sizes[l + 1],), f"biases[{l}]")
-                           for l, b in enumerate(biases)]
+    def _load(self, weights, biases, sizes):
+        depth = len(sizes) - 1
+        if not isinstance(weights, (list, tuple)) or len(weights) != depth:
+            raise EditError(f"weights: expected a list of {depth} layers for sizes {sizes}")
+        loaded = [self._array(w, (sizes[l], sizes[l + 1]), f"weights[{l}]")
+                  for l, w in enumerate(weights)]
+        if biases is None:
+            return loaded, None
+        if not isinstance(biases, (list, tuple)) or len(biases) != depth:
+            raise EditError(f"biases: expected a list of {depth} layers")
+        return loaded, [self._array(b, (sizes[l + 1],), f"biases[{l}]")
+                        for l, b in enumerate(biases)]
 
     def _array(self, values, shape, what):
         try:
@@ -162,17 +204,16 @@ class Network:
         return (z, a) if logits else a
 
     def backward(self, dz):
-        """Gradients (dW, db) per layer from dL/dz of the output layer, after forward(keep=True)."""
-        acts, zs = self.last_activations, self._zs
-        depth = self.depth
-        gw, gb = [None] * depth, [None] * depth
-        for l in range(depth - 1, -1, -1):
-            gw[l] = acts[l].T @ dz
+        """Fill `grad` (and so grad_weights, grad_biases) from dL/dz of the output layer,
+        after forward(keep=True)."""
+        acts, zs, gw, gb = self.last_activations, self._zs, self.grad_weights, self.grad_biases
+        for l in range(self.depth - 1, -1, -1):
+            np.matmul(acts[l].T, dz, out=gw[l])
             if self.bias:
-                gb[l] = np.add.reduce(dz, 0)  # ndarray.sum's Python wrapper costs more
+                np.add.reduce(dz, 0, out=gb[l])  # ndarray.sum's Python wrapper costs more
             if l:
                 dz = self._backward[l - 1](acts[l], zs[l - 1], dz @ self.weights[l].T)
-        return gw, gb
+        return self.grad
 
     # ---- constraints -------------------------------------------------------------------
     def _enforce(self, w, hold):
@@ -181,12 +222,14 @@ class Network:
         except constraints.Infeasible as e:
             raise EditError(f"the {self.constraint} constraint cannot hold: {e}") from None
 
-    def enforce_layer(self, layer, w):
-        """w under the constraint, holding the frozen weights of that layer (training updates)."""
-        return constraints.enforce(w, self.constraint, self.frozen[layer])
+    def enforce_flat(self, flat):
+        """Put a proposed parameter vector under the constraint in place, holding frozen weights."""
+        for l, w in enumerate(self.views(flat)[0]):
+            w[...] = constraints.enforce(w, self.constraint, self.frozen[l])
 
     # ---- edits -------------------------------------------------------------------------
     def _changed(self, structural=False):
+        self._update_frozen_mask()
         self.version += 1
         if structural:
             self.last_activations = None
@@ -216,7 +259,7 @@ class Network:
                 w = constraints.enforce(w, self.constraint, hold)
             except constraints.Infeasible:
                 w = self._enforce(w, self.frozen[layer])
-        self.weights[layer] = w
+        self.weights[layer][...] = w
         self._changed()
 
     def set_bias(self, layer, j, value):
@@ -224,9 +267,7 @@ class Network:
         if not self.bias:
             raise EditError("this network has no biases")
         value = check_value(value, "a bias")
-        b = self.biases[layer].copy()
-        b[j] = value
-        self.biases[layer] = b
+        self.biases[layer][j] = value
         self._changed()
 
     def _hold(self, layer):
@@ -270,7 +311,8 @@ class Network:
         except EditError:
             self.constraint = old
             raise
-        self.weights = new
+        for w, n in zip(self.weights, new):
+            w[...] = n
         self._changed()
 
     def resize(self, layer, size):
@@ -291,10 +333,11 @@ class Network:
         frozen_in, frozen_out = self._resized_masks(layer, size, keep)
         new_in = self._enforce(new_in, frozen_in)
         new_out = self._enforce(new_out, frozen_out)
-        self.sizes = sizes
-        self.weights[layer - 1], self.weights[layer] = new_in, new_out
-        self.biases[layer - 1] = bias
+        weights, biases = list(self.weights), list(self.biases)
+        weights[layer - 1], weights[layer] = new_in, new_out
+        biases[layer - 1] = bias
         self.frozen[layer - 1], self.frozen[layer] = frozen_in, frozen_out
+        self._assign(sizes, weights, biases)
         self._changed(structural=True)
 
     def _resized_masks(self, layer, size, keep):
@@ -330,11 +373,12 @@ class Network:
         self._check_limit(sizes, self.bias)
         w_in = self._enforce(self._draw(sizes[layer - 1], size), None)
         w_out = self._enforce(self._draw(size, sizes[layer + 1]), None)
-        self.sizes = sizes
-        self.weights[layer - 1:layer] = [w_in, w_out]
-        self.biases[layer - 1:layer] = [np.zeros(size, self.dtype), self.biases[layer - 1]]
+        weights, biases = list(self.weights), list(self.biases)
+        weights[layer - 1:layer] = [w_in, w_out]
+        biases[layer - 1:layer] = [np.zeros(size, self.dtype), biases[layer - 1]]
         self.frozen[layer - 1:layer] = [None, None]
         self.activations.insert(layer - 1, activation)
+        self._assign(sizes, weights, biases)
         self._changed(structural=True)
 
     def remove_layer(self, layer):
@@ -342,25 +386,30 @@ class Network:
         self._check_hidden(layer)
         sizes = self.sizes[:layer] + self.sizes[layer + 1:]
         w = self._enforce(self._draw(sizes[layer - 1], sizes[layer]), None)
-        self.sizes = sizes
-        self.weights[layer - 1:layer + 1] = [w]
-        self.biases[layer - 1:layer + 1] = [self.biases[layer]]
+        weights, biases = list(self.weights), list(self.biases)
+        weights[layer - 1:layer + 1] = [w]
+        biases[layer - 1:layer + 1] = [biases[layer]]
         self.frozen[layer - 1:layer + 1] = [None]
         del self.activations[layer - 1]
+        self._assign(sizes, weights, biases)
         self._changed(structural=True)
 
     def reinitialize(self, seed=None):
         """Fresh weights from the network's init (a new draw unless a seed is given); biases 0."""
         if seed is not None:
             self.rng = np.random.default_rng(seed)
-        self.weights = [self._enforce(self._draw(a, b), None)
-                        for a, b in zip(self.sizes, self.sizes[1:])]
-        self.biases = [np.zeros(b, self.dtype) for b in self.sizes[1:]]
+        weights, biases = self._fresh(self.sizes)
         self.frozen = [None] * self.depth
+        self._assign(self.sizes, [self._enforce(w, None) for w in weights], biases)
         self._changed(structural=True)
 
     def set_dtype(self, dtype):
         self.dtype = np.dtype(_choice(str(dtype), DTYPES, "dtype"))
-        self.weights = [w.astype(self.dtype) for w in self.weights]
-        self.biases = [b.astype(self.dtype) for b in self.biases]
+        self._assign(self.sizes, self.weights, self.biases)
+        self._changed(structural=True)
+
+    def restore(self, sizes, weights, biases, frozen):
+        """Put back parameters taken earlier (an edit refused after the fact, undo)."""
+        self.frozen = list(frozen)
+        self._assign(sizes, weights, biases)
         self._changed(structural=True)
