@@ -1,0 +1,1 @@
+"""The Textual app: a face over the trainer. Widgets read the trainer and send it commands."""

@@ -1,0 +1,27 @@
+"""Every key's action in the command palette (ctrl+p)."""
+
+from __future__ import annotations
+
+from functools import partial
+
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+
+
+class GradstepCommands(Provider):
+    """Commands from the app's key table: the same actions the keys run."""
+
+    def _commands(self):
+        app = self.app
+        for keys, action, title, description in app.COMMAND_TABLE:
+            yield f"{title} ({keys})", description, partial(app.run_action, action)
+
+    async def discover(self) -> Hits:
+        for text, description, command in self._commands():
+            yield DiscoveryHit(text, command, help=description)
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for text, description, command in self._commands():
+            score = matcher.match(text)
+            if score > 0:
+                yield Hit(score, matcher.highlight(text), command, help=description)

@@ -1,0 +1,57 @@
+"""Every key, with what it does, and the one-line lesson."""
+
+from __future__ import annotations
+
+from rich.table import Table
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Static
+
+from gradstep.tui.widgets.lesson import TAKEAWAY
+
+
+def key_name(keys: str) -> str:
+    names = {"space": "space", "left_square_bracket": "[", "right_square_bracket": "]",
+             "question_mark": "?", "plus": "+", "minus": "-", "equals_sign": "=",
+             "delete": "del", "backspace": "backspace"}
+    return " / ".join(names.get(k, k) for k in keys.split(","))
+
+
+class HelpScreen(ModalScreen[None]):
+    DEFAULT_CSS = """
+    HelpScreen {
+        align: center middle;
+    }
+    HelpScreen > VerticalScroll {
+        width: 84;
+        max-width: 95%;
+        height: auto;
+        max-height: 95%;
+        border: thick $accent;
+        background: $surface;
+        padding: 0 1;
+    }
+    """
+    BINDINGS = [Binding("escape,question_mark,q", "close", "Close")]
+
+    def __init__(self, sections: list[tuple[str, list[tuple[str, str]]]]) -> None:
+        super().__init__()
+        self.sections = sections
+
+    def compose(self) -> ComposeResult:
+        table = Table.grid(padding=(0, 2))
+        table.add_column(style="bold cyan", no_wrap=True)
+        table.add_column()
+        for title, rows in self.sections:
+            table.add_row(f"[u]{title}[/u]", "")
+            for keys, description in rows:
+                table.add_row(key_name(keys), description)
+            table.add_row("", "")
+        with VerticalScroll():
+            yield Static(table, id="keys")
+            yield Static(f"[i]{TAKEAWAY}[/i]\nEscape or ? closes.")
+
+    def action_close(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,58 @@
+"""The scenario picker: shipped scenarios by name and title; Enter loads one."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Label, OptionList
+from textual.widgets.option_list import Option
+
+
+class ScenarioPicker(ModalScreen[str | None]):
+    DEFAULT_CSS = """
+    ScenarioPicker {
+        align: center middle;
+    }
+    ScenarioPicker > Vertical {
+        width: 80;
+        max-width: 95%;
+        height: auto;
+        max-height: 90%;
+        border: thick $accent;
+        background: $surface;
+        padding: 0 1;
+    }
+    ScenarioPicker OptionList {
+        height: auto;
+        max-height: 20;
+    }
+    """
+    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+
+    def __init__(self, scenarios: list, current: str | None = None, error: str | None = None):
+        super().__init__()
+        self.scenarios = scenarios
+        self.current = current
+        self.error = error
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label("[b]Scenarios[/b]  Enter loads · Escape cancels")
+            if self.error:
+                yield Label(self.error, id="error")
+            options = [Option(f"{s.name:<18} {s.title}", id=s.name) for s in self.scenarios]
+            yield OptionList(*options, id="scenarios")
+
+    def on_mount(self) -> None:
+        names = [s.name for s in self.scenarios]
+        if self.current in names:
+            self.query_one(OptionList).highlighted = names.index(self.current)
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        self.dismiss(event.option.id)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

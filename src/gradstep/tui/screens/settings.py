@@ -1,0 +1,118 @@
+"""The training settings as a form. Apply (or Enter in a field) hands the raw values to a
+callback that validates them through the trainer: an error is shown inline and nothing changes."""
+
+from __future__ import annotations
+
+from typing import Callable
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Grid, Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, Select, Switch
+
+from gradstep.model.constraints import CONSTRAINTS
+from gradstep.model.losses import LOSSES
+from gradstep.model.optimizers import OPTIMIZERS
+
+
+class SettingsScreen(ModalScreen[bool]):
+    DEFAULT_CSS = """
+    SettingsScreen {
+        align: center middle;
+    }
+    SettingsScreen > Vertical {
+        width: 64;
+        max-width: 98%;
+        height: auto;
+        max-height: 98%;
+        border: thick $accent;
+        background: $surface;
+        padding: 0 1;
+    }
+    SettingsScreen Grid {
+        grid-size: 2;
+        grid-columns: 16 1fr;
+        grid-rows: 3;
+        height: auto;
+    }
+    SettingsScreen Grid > Label {
+        padding: 1 0 0 0;
+    }
+    SettingsScreen #error {
+        color: $error;
+        text-style: bold;
+        height: auto;
+    }
+    SettingsScreen Horizontal {
+        height: auto;
+        align-horizontal: right;
+    }
+    """
+    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+
+    def __init__(self, settings, constraint: str,
+                 apply: Callable[[dict], str | None]) -> None:
+        super().__init__()
+        self.settings = settings
+        self.constraint = constraint
+        self.apply = apply
+
+    def compose(self) -> ComposeResult:
+        s = self.settings
+        with Vertical():
+            yield Label("[b]Training settings[/b]  Enter or Apply · Escape cancels")
+            with Grid():
+                yield Label("learning rate")
+                yield Input(f"{s.learning_rate:g}", id="learning_rate")
+                yield Label("batch size")
+                yield Input(str(s.batch_size), id="batch_size")
+                yield Label("optimizer")
+                yield Select([(o, o) for o in OPTIMIZERS], value=s.optimizer, id="optimizer",
+                             allow_blank=False)
+                yield Label("loss")
+                yield Select([(o, o) for o in LOSSES], value=s.loss, id="loss",
+                             allow_blank=False)
+                yield Label("L1")
+                yield Input(f"{s.l1:g}", id="l1")
+                yield Label("L2")
+                yield Input(f"{s.l2:g}", id="l2")
+                yield Label("constraint")
+                yield Select([(c, c) for c in CONSTRAINTS], value=self.constraint,
+                             id="constraint", allow_blank=False)
+                yield Label("standardize")
+                yield Switch(s.standardize, id="standardize")
+            yield Label("", id="error")
+            with Horizontal():
+                yield Button("Apply", variant="primary", id="apply")
+                yield Button("Cancel", id="cancel")
+
+    def values(self) -> dict:
+        """The form's raw values by setting name (text from Inputs, choices from Selects)."""
+        values = {name: self.query_one(f"#{name}", Input).value
+                  for name in ("learning_rate", "batch_size", "l1", "l2")}
+        for name in ("optimizer", "loss", "constraint"):
+            values[name] = self.query_one(f"#{name}", Select).value
+        values["standardize"] = self.query_one("#standardize", Switch).value
+        return values
+
+    def submit(self) -> None:
+        error = self.apply(self.values())
+        if error:
+            self.query_one("#error", Label).update(error)
+        else:
+            self.dismiss(True)
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.submit()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        if event.button.id == "apply":
+            self.submit()
+        else:
+            self.dismiss(False)
+
+    def action_cancel(self) -> None:
+        self.dismiss(False)

@@ -1,0 +1,28 @@
+"""The scenario's title and description: what to try and what to notice."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.widgets import Static
+
+TAKEAWAY = ("Weights need not add up to 1 like grade percentages: watch Σw move freely. "
+            "Only softmax outputs sum to 1.")
+
+
+class Lesson(Static):
+    DEFAULT_CSS = """
+    Lesson {
+        height: auto;
+        max-height: 12;
+        padding: 0 1;
+        border: round $accent;
+        border-title-color: $accent;
+    }
+    """
+
+    def show(self, title: str, description: str) -> None:
+        self.border_title = f"lesson: {title}"
+        text = Text(description.strip() or title)
+        text.append("\n")
+        text.append(TAKEAWAY, style="italic dim")
+        self.update(text)

@@ -1,0 +1,59 @@
+"""The network's layers in order (sizes, activations) and the training settings.
+
+The selected weight layer l (the one the weights grid shows) joins neuron layers l and l+1;
+neuron layer l+1 is the one that neuron and activation edits act on.
+"""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.widgets import Static
+
+
+def layer_name(layer: int, depth: int) -> str:
+    if layer == 0:
+        return "input"
+    return "output" if layer == depth else "hidden"
+
+
+class NetworkPane(Static):
+    DEFAULT_CSS = """
+    NetworkPane {
+        padding: 0 1;
+    }
+    """
+
+    def update_from(self, trainer, layer: int = 0) -> None:
+        net, s = trainer.network, trainer.settings
+        text = Text()
+        for k, size in enumerate(net.sizes):
+            target = k == layer + 1
+            mark = "▸ " if target else "  "
+            style = "bold reverse" if target else ""
+            activation = "" if k == 0 else net.activation_of(k)
+            text.append(f"{mark}{k} {layer_name(k, net.depth):<6} {size:>4} {activation}",
+                        style=style)
+            text.append("\n")
+            if k < net.depth:
+                chosen = k == layer
+                arrow = f"    │ W{k} {size}×{net.sizes[k + 1]}"
+                text.append(arrow + (" ◂ grid" if chosen else "") + "\n",
+                            style="bold cyan" if chosen else "dim")
+        text.append(f"{net.parameter_count():,} parameters\n", style="dim")
+        text.append("settings", style="bold underline")
+        text.append(" (s changes them)\n", style="dim")
+        pairs = [
+            (("lr", f"{s.learning_rate:g}"), ("batch", str(s.batch_size))),
+            (("opt", s.optimizer), ("loss", s.loss)),
+            (("L1", f"{s.l1:g}"), ("L2", f"{s.l2:g}")),
+        ]
+        for (a, va), (b, vb) in pairs:
+            text.append(f" {a:<6}", style="dim")
+            text.append(f"{va:<8}")
+            text.append(f" {b:<6}", style="dim")
+            text.append(f"{vb}\n")
+        text.append(" constraint  ", style="dim")
+        text.append(f"{net.constraint}\n")
+        text.append(" standardize ", style="dim")
+        text.append("on" if s.standardize else "off")
+        self.update(text)

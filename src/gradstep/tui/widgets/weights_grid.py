@@ -1,0 +1,250 @@
+"""One weight layer as a grid: rows are inputs i, columns are neurons j, then the bias row.
+
+A Line API widget: only the visible cells are rendered, so a 512×512 layer scrolls without lag.
+Cells are coloured by sign (blue positive, orange negative) and brightness by |w| relative to
+the layer's largest |w|. A `*` marks a frozen weight. The last row, Σ, is each neuron's
+incoming sum Σ_i w_ij: nothing makes it 1.
+
+The grid holds references to the trainer's arrays as of the last `update_from` (the trainer
+replaces its arrays on every step rather than writing into them), so drawing never races
+a training thread.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from rich.segment import Segment
+from rich.style import Style
+from textual import events
+from textual.binding import Binding
+from textual.color import Color
+from textual.geometry import Size
+from textual.message import Message
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+LABEL = 7   # width of the row labels
+CELL = 9    # width of one cell: a freeze mark and an 8-character value
+LEVELS = 8  # brightness steps
+
+POSITIVE = Color(40, 110, 255)
+NEGATIVE = Color(255, 140, 0)
+ZERO = Color(90, 90, 90)
+DARK = Color(24, 24, 28)
+
+
+def format_value(v: float) -> str:
+    """A value in 8 characters."""
+    if not math.isfinite(v):
+        return f"{v:>8}"
+    if abs(v) < 999.9995:
+        return f"{v:+8.3f}"
+    return f"{v:+8.1e}"
+
+
+class WeightsGrid(ScrollView, can_focus=True):
+    DEFAULT_CSS = """
+    WeightsGrid {
+        background: $surface;
+    }
+    """
+
+    BINDINGS = [
+        Binding("up", "move(-1, 0)", "Up", show=False),
+        Binding("down", "move(1, 0)", "Down", show=False),
+        Binding("left", "move(0, -1)", "Left", show=False),
+        Binding("right", "move(0, 1)", "Right", show=False),
+        Binding("pageup", "move(-10, 0)", show=False),
+        Binding("pagedown", "move(10, 0)", show=False),
+        Binding("home", "move(0, -100000)", show=False),
+        Binding("end", "move(0, 100000)", show=False),
+        Binding("enter", "open", "Edit", id="grid.edit"),
+        Binding("plus,equals_sign", "nudge(1)", "+0.1", id="grid.nudge_up", show=False),
+        Binding("minus", "nudge(-1)", "-0.1", id="grid.nudge_down", show=False),
+        Binding("f", "freeze", "Freeze", id="grid.freeze", show=False),
+    ]
+
+    NUDGE = 0.1
+
+    class CellMessage(Message):
+        def __init__(self, layer: int, row: int, col: int) -> None:
+            super().__init__()
+            self.layer, self.row, self.col = layer, row, col
+
+    class Open(CellMessage):
+        """Enter on a cell: edit its value. row == n_in means the bias of neuron col."""
+
+    class ToggleFreeze(CellMessage):
+        """f on a cell."""
+
+    class Nudge(CellMessage):
+        def __init__(self, layer: int, row: int, col: int, delta: float) -> None:
+            super().__init__(layer, row, col)
+            self.delta = delta
+
+    def __init__(self, *, name=None, id=None, classes=None) -> None:
+        super().__init__(name=name, id=id, classes=classes)
+        self.weight_layer = 0
+        self.cursor = (0, 0)
+        self._w: np.ndarray | None = None
+        self._b: np.ndarray | None = None
+        self._frozen: np.ndarray | None = None
+        self._sums: np.ndarray | None = None
+        self._scale = 1.0
+        self._styles: dict = {}
+
+    # ---- data --------------------------------------------------------------------------
+    def update_from(self, trainer, layer: int = 0) -> None:
+        net = trainer.network
+        layer = max(0, min(layer, net.depth - 1))
+        self.weight_layer = layer
+        w = net.weights[layer]
+        self._w = w
+        self._b = net.biases[layer] if net.bias else None
+        self._frozen = net.frozen[layer]
+        self._sums = np.add.reduce(w, 0)
+        biggest = float(np.abs(w).max()) if w.size else 0.0
+        self._scale = biggest if math.isfinite(biggest) and biggest > 0 else 1.0
+        n, m = w.shape
+        self.border_title = f"weights W{layer}: layer {layer} → {layer + 1}  ({n}×{m}, i × j)"
+        self.border_subtitle = "Σ row: each neuron's incoming sum, free to be anything"
+        r, c = self.cursor
+        self.cursor = (min(r, self.editable_rows - 1), min(c, m - 1))
+        size = Size(LABEL + m * CELL, 1 + self.total_rows)
+        if size != self.virtual_size:
+            self.virtual_size = size
+        self.refresh()
+
+    @property
+    def dims(self) -> tuple[int, int]:
+        """(rows i, columns j) of the weight matrix shown (without the bias and Σ rows)."""
+        return (0, 0) if self._w is None else self._w.shape
+
+    @property
+    def editable_rows(self) -> int:
+        return self.dims[0] + (1 if self._b is not None else 0)
+
+    @property
+    def total_rows(self) -> int:
+        return self.editable_rows + 1
+
+    def value_at(self, row: int, col: int) -> float:
+        if row < self.dims[0]:
+            return float(self._w[row, col])
+        return float(self._b[col])
+
+    # ---- actions -----------------------------------------------------------------------
+    def action_move(self, rows: int, cols: int) -> None:
+        if self._w is None:
+            return
+        r, c = self.cursor
+        r = max(0, min(self.editable_rows - 1, r + rows))
+        c = max(0, min(self.dims[1] - 1, c + cols))
+        self.cursor = (r, c)
+        self._follow()
+        self.refresh()
+
+    def action_open(self) -> None:
+        if self._w is not None:
+            self.post_message(self.Open(self.weight_layer, *self.cursor))
+
+    def action_nudge(self, sign: int) -> None:
+        if self._w is not None:
+            self.post_message(self.Nudge(self.weight_layer, *self.cursor, sign * self.NUDGE))
+
+    def action_freeze(self) -> None:
+        if self._w is not None:
+            self.post_message(self.ToggleFreeze(self.weight_layer, *self.cursor))
+
+    def _follow(self) -> None:
+        """Scroll so that the cursor cell is visible (the labels stay put)."""
+        view = self.scrollable_content_region.size
+        data_w, data_h = max(CELL, view.width - LABEL), max(1, view.height - 1)
+        sx, sy = int(self.scroll_x), int(self.scroll_y)
+        r, c = self.cursor
+        x0 = c * CELL
+        if x0 < sx:
+            sx = x0
+        elif x0 + CELL > sx + data_w:
+            sx = x0 + CELL - data_w
+        if r < sy:
+            sy = r
+        elif r >= sy + data_h:
+            sy = r - data_h + 1
+        self.scroll_to(sx, sy, animate=False, immediate=True)
+
+    def on_click(self, event: events.Click) -> None:
+        if self._w is None:
+            return
+        x, y = event.x, event.y
+        if x < LABEL or y < 1:
+            return
+        col = (int(self.scroll_x) + x - LABEL) // CELL
+        row = int(self.scroll_y) + y - 1
+        if 0 <= row < self.editable_rows and 0 <= col < self.dims[1]:
+            self.cursor = (row, col)
+            self.refresh()
+
+    def on_resize(self) -> None:
+        if self._w is not None:
+            self._follow()
+
+    # ---- drawing -----------------------------------------------------------------------
+    def _cell_style(self, value: float, frozen: bool, cursor: bool) -> Style:
+        t = min(1.0, abs(value) / self._scale) if math.isfinite(value) else 1.0
+        level = round(t * LEVELS)
+        sign = (value > 0) - (value < 0)
+        key = (sign, level, frozen, cursor)
+        style = self._styles.get(key)
+        if style is None:
+            hue = NEGATIVE if sign < 0 else POSITIVE if sign > 0 else ZERO
+            back = DARK.blend(hue, 0.15 + 0.85 * level / LEVELS)
+            fore = Color(0, 0, 0) if back.brightness > 0.55 else Color(235, 235, 235)
+            style = Style(color=fore.rich_color, bgcolor=back.rich_color,
+                          bold=cursor or frozen, reverse=cursor, underline=cursor)
+            self._styles[key] = style
+        return style
+
+    def render_line(self, y: int) -> Strip:
+        width = self.scrollable_content_region.width
+        base = self.rich_style
+        if self._w is None:
+            return Strip.blank(width, base)
+        n, m = self._w.shape
+        sx, sy = int(self.scroll_x), int(self.scroll_y)
+        data_w = max(0, width - LABEL)
+        c0 = sx // CELL
+        c1 = min(m, (sx + data_w) // CELL + 1)
+        dim = base + Style(dim=True)
+        label_style = base + Style(bold=True)
+        cells: list[Segment] = []
+        if y == 0:
+            label = Segment("i \\ j".ljust(LABEL), dim)
+            for j in range(c0, c1):
+                cells.append(Segment(f"{j:>8} ", label_style))
+        else:
+            row = sy + y - 1
+            if row >= self.total_rows:
+                return Strip.blank(width, base)
+            cur_r, cur_c = self.cursor
+            if row == self.total_rows - 1:
+                label = Segment("Σ_i w".ljust(LABEL), dim)
+                for j in range(c0, c1):
+                    cells.append(Segment(" " + format_value(float(self._sums[j])), dim))
+            else:
+                is_bias = row >= n
+                label = Segment(("bias" if is_bias else f"i={row}").ljust(LABEL), label_style)
+                values = self._b[c0:c1] if is_bias else self._w[row, c0:c1]
+                frozen = None if is_bias or self._frozen is None else self._frozen[row, c0:c1]
+                for k, v in enumerate(values.tolist()):
+                    j = c0 + k
+                    is_frozen = bool(frozen is not None and frozen[k])
+                    style = self._cell_style(v, is_frozen, row == cur_r and j == cur_c)
+                    mark = "*" if is_frozen else " "
+                    cells.append(Segment(mark + format_value(v), style))
+        offset = sx - c0 * CELL
+        body = Strip(cells).crop(offset, offset + data_w)
+        line = Strip.join([Strip([label]), body])
+        return line.extend_cell_length(width, base).crop(0, width)
