@@ -163,3 +163,21 @@ def test_reset_starts_again():
     t.run(steps=10)
     t.reset()
     assert t.step_count == 0 and len(t.history) == 1
+
+
+@pytest.mark.parametrize("optimizer", ["sgd", "momentum", "adam"])
+def test_restoring_a_snapshot_gives_the_same_next_steps_bit_for_bit(optimizer):
+    t = trainer((3, 4, 2, 1), regression(n=23), optimizer=optimizer, batch_size=5, l1=0.01)
+    t.run(steps=7)
+    t.edit("set_frozen", 0, 1, 1, True)
+    snap = t.snapshot()
+    t.run(steps=9)
+    after = t.network.params.copy(), t.history.column("train_loss").copy()
+    t.edit("resize", 1, 7)  # wander off, then come back
+    t.change_settings(learning_rate=0.5, batch_size=3)
+    t.run(steps=4)
+    t.restore(snap)
+    assert t.step_count == 7 and t.network.sizes == [3, 4, 2, 1]
+    t.run(steps=9)
+    np.testing.assert_array_equal(t.network.params, after[0])
+    np.testing.assert_array_equal(t.history.column("train_loss"), after[1])

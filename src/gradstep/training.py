@@ -85,6 +85,16 @@ class History:
         self._data[:, self.size] = row
         self.size += 1
 
+    def copy(self, size=None, edits=None):
+        """A new History holding the first `size` rows (all by default)."""
+        size = self.size if size is None else size
+        new = History()
+        new._data = self._data[:, :max(size, 64)].copy()
+        new._data[:, size:] = np.nan
+        new.size = size
+        new.edits = list(self.edits if edits is None else edits)
+        return new
+
     def column(self, name):
         return self._data[self.COLUMNS.index(name), :self.size]
 
@@ -93,6 +103,24 @@ class History:
 
     def __len__(self):
         return self.size
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    network: dict
+    settings: TrainingSettings
+    optimizer: tuple
+    step_count: int
+    epoch_count: int
+    position: int
+    order: object        # the current epoch's permutation, or None before the first step
+    rng_state: dict
+    diverged: bool
+    status: str
+    last_loss: float
+    history: "History"
+    history_size: int
+    edits: tuple
 
 
 @dataclass(frozen=True)
@@ -191,6 +219,11 @@ class Trainer:
         self.y_train = encode_targets(self.raw_train, self.network, self.settings.loss)
         self.y_test = encode_targets(self.raw_test, self.network, self.settings.loss)
         self._position = len(self.x_train)  # the next step starts a new epoch
+        self._order = None
+
+    def _shuffle(self):
+        self._x_epoch, self._y_epoch = self.x_train[self._order], self.y_train[self._order]
+        self._position = 0
 
     def transform(self, x):
         """Raw inputs as the network sees them (standardized when that is on)."""
@@ -215,9 +248,8 @@ class Trainer:
             return False
         n = len(self.x_train)
         if self._position >= n:
-            order = self.rng.permutation(n)
-            self._x_epoch, self._y_epoch = self.x_train[order], self.y_train[order]
-            self._position = 0
+            self._order = self.rng.permutation(n)
+            self._shuffle()
         start, end = self._position, self._position + self.settings.batch_size
         loss, grad = self._gradient(self._x_epoch[start:end], self._y_epoch[start:end])
         if not self._commit(loss, grad):
@@ -350,6 +382,42 @@ class Trainer:
         if net.bias:
             return solution[:-1], solution[-1]
         return solution, np.zeros(solution.shape[1])
+
+    # ---- snapshots (undo, session files) ----------------------------------------------
+    def snapshot(self):
+        """Everything needed to go on exactly as from now: restoring it and stepping gives the
+        same next step, bit for bit. Cheap: the history is shared, not copied, and optimizer
+        state arrays are replaced by every step, never changed in place, so they are shared too."""
+        return Snapshot(
+            network=self.network.snapshot(),
+            settings=self.settings,
+            optimizer=(self.optimizer.name, self.optimizer.state),
+            step_count=self.step_count, epoch_count=self.epoch_count,
+            position=self._position,
+            order=None if self._order is None else self._order.copy(),
+            rng_state=self.rng.bit_generator.state,
+            diverged=self.diverged, status=self.status, last_loss=self.last_loss,
+            history=self.history, history_size=len(self.history),
+            edits=tuple(self.history.edits),
+        )
+
+    def restore(self, snap):
+        """Go back (or forward) to a snapshot of this trainer."""
+        self.network.restore_snapshot(snap.network)
+        self.settings = snap.settings
+        self.optimizer = Optimizer(snap.optimizer[0])
+        self.optimizer.state = snap.optimizer[1]
+        self.step_count, self.epoch_count = snap.step_count, snap.epoch_count
+        self.rng = np.random.default_rng()
+        self.rng.bit_generator.state = snap.rng_state
+        self.diverged, self.status, self.last_loss = snap.diverged, snap.status, snap.last_loss
+        self.history = snap.history.copy(snap.history_size, snap.edits)
+        self.has_gradients = False
+        self._prepare_data()
+        self._order = None if snap.order is None else snap.order.copy()
+        if self._order is not None:
+            self._shuffle()
+        self._position = snap.position
 
     # ---- changes -----------------------------------------------------------------------
     def _after_change(self, structural=False):

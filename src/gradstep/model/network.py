@@ -408,6 +408,31 @@ class Network:
         self._assign(self.sizes, self.weights, self.biases)
         self._changed(structural=True)
 
+    def snapshot(self):
+        """The network's whole state, copied (see restore_snapshot)."""
+        return {
+            "sizes": list(self.sizes), "activations": list(self.activations),
+            "output": self.output, "bias": self.bias, "init": self.init, "seed": self.seed,
+            "constraint": self.constraint, "dtype": self.dtype.name,
+            "params": self.params.copy(),
+            "frozen": [None if f is None else f.copy() for f in self.frozen],
+            "rng_state": self.rng.bit_generator.state,
+        }
+
+    def restore_snapshot(self, snap):
+        self.activations, self.output = list(snap["activations"]), snap["output"]
+        self.bias, self.init, self.seed = snap["bias"], snap["init"], snap["seed"]
+        self.constraint, self.dtype = snap["constraint"], np.dtype(snap["dtype"])
+        self.rng = np.random.default_rng()
+        self.rng.bit_generator.state = snap["rng_state"]
+        self.frozen = [None if f is None else f.copy() for f in snap["frozen"]]
+        sizes = list(snap["sizes"])
+        self.sizes = sizes
+        weights, biases = self.views(np.array(snap["params"], self.dtype))
+        self._assign(sizes, weights, biases)
+        self.last_activations = None
+        self._changed(structural=True)
+
     def restore(self, sizes, weights, biases, frozen):
         """Put back parameters taken earlier (an edit refused after the fact, undo)."""
         self.frozen = list(frozen)
