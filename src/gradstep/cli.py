@@ -1,0 +1,350 @@
+"""The command line: parse arguments, call the core, print.
+
+    gradstep [SCENARIO]          the app (gradstep.tui.app.launch_app)
+    gradstep presets             the shipped scenarios
+    gradstep train SCENARIO      train headless and print the result (--json, --csv FILE)
+
+A subcommand is one entry of COMMANDS: a function adding its arguments to a subparser and a
+function running it. Every bad input ends with exit status 2 and one line on stderr,
+`gradstep: error: ...`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import sys
+import tempfile
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from gradstep.errors import GradstepError
+from gradstep.scenarios.scenario import DEFAULT_SCENARIO, Scenario, list_presets, load_scenario
+from gradstep.training import MAX_LEARNING_RATE
+
+PROG = "gradstep"
+MAX_STEPS = 100_000_000
+SHOWN_NEURON_SUMS = 8
+
+
+class UsageError(Exception):
+    """Bad command-line input: printed as one line, exit status 2."""
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse that raises UsageError instead of printing usage and exiting."""
+
+    def error(self, message: str):  # type: ignore[override]
+        raise UsageError(" ".join(message.split()))
+
+
+# --- argument types ------------------------------------------------------------------------------
+
+
+def positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number of at least 1, got {text!r}")
+    if not 1 <= value <= MAX_STEPS:
+        raise argparse.ArgumentTypeError(f"must be a whole number from 1 to {MAX_STEPS:,}, "
+                                         f"got {value}")
+    return value
+
+
+def seed_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number of at least 0, got {text!r}")
+    if value < 0 or value >= 2**63:
+        raise argparse.ArgumentTypeError(f"must be a whole number from 0 to 2**63 - 1, got {value}")
+    return value
+
+
+def learning_rate(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not (math.isfinite(value) and 0 < value <= MAX_LEARNING_RATE):
+        raise argparse.ArgumentTypeError(f"must be a number above 0 and at most "
+                                         f"{MAX_LEARNING_RATE:g}, got {text!r}")
+    return value
+
+
+# --- presets ---------------------------------------------------------------------------------------
+
+
+def add_presets(parser: argparse.ArgumentParser) -> None:
+    pass
+
+
+def run_presets(args: argparse.Namespace) -> int:
+    presets = list_presets()
+    width = max((len(s.name) for s in presets), default=0)
+    for scenario in presets:
+        print(f"{scenario.name:<{width}}  {scenario.title}")
+    return 0
+
+
+# --- train -------------------------------------------------------------------------------------------
+
+
+def add_train(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("scenario", help="a shipped scenario name or the path of a .toml file")
+    length = parser.add_mutually_exclusive_group()
+    length.add_argument("--steps", type=positive_int, help="optimizer steps to take")
+    length.add_argument("--epochs", type=positive_int,
+                        help="epochs to take (default: the scenario's [training] epochs)")
+    parser.add_argument("--seed", type=seed_int, help="seed of the network and the batches")
+    parser.add_argument("--lr", type=learning_rate, help="learning rate instead of the scenario's")
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument("--csv", metavar="FILE", help="write the loss history to FILE")
+
+
+def check_csv_target(text: str) -> Path:
+    """The --csv path, if its folder exists and it is not itself a folder."""
+    path = Path(text)
+    if not text or "\0" in text:
+        raise UsageError(f"--csv: {text!r} is not a file name")
+    folder = path.parent
+    if not folder.is_dir():
+        raise UsageError(f"--csv: folder {str(folder)!r} does not exist")
+    if path.is_dir():
+        raise UsageError(f"--csv: {text!r} is a folder")
+    if not os.access(folder, os.W_OK):
+        raise UsageError(f"--csv: cannot write in folder {str(folder)!r}")
+    return path
+
+
+def run_train(args: argparse.Namespace) -> int:
+    csv_path = check_csv_target(args.csv) if args.csv is not None else None
+    scenario = load_scenario(args.scenario)
+    trainer = scenario.build(seed=args.seed, learning_rate=args.lr)
+    if args.steps is not None:
+        trainer.run(steps=args.steps)
+    else:
+        trainer.run(epochs=args.epochs or scenario.training["epochs"])
+    result = summarize(scenario, trainer)
+    if csv_path is not None:
+        write_history(csv_path, trainer.history)
+    if args.json:
+        print(json.dumps(result, allow_nan=False))
+    else:
+        print(render(scenario, trainer, result))
+    return 0
+
+
+def _finite(value: float) -> float | None:
+    value = float(value)
+    return value if math.isfinite(value) else None
+
+
+def _clean(array: np.ndarray) -> Any:
+    """A nested list with NaN and infinities as None."""
+    if array.ndim == 0:
+        return _finite(array)
+    return [_clean(item) for item in array]
+
+
+def summarize(scenario: Scenario, trainer) -> dict[str, Any]:
+    """The run as plain JSON-ready values."""
+    evaluation = trainer.evaluate()
+    network = trainer.network
+    readouts = trainer.readouts()
+    layers = []
+    for layer, w, b in zip(readouts.layers, network.weights, network.biases):
+        layers.append({
+            "weights": _clean(np.asarray(w, float)),
+            "biases": _clean(np.asarray(b, float)) if network.bias else None,
+            "sum": _finite(layer.sum),
+            "abs_sum": _finite(layer.abs_sum),
+            "sq_sum": _finite(layer.sq_sum),
+            "neuron_sums": _clean(np.asarray(layer.neuron_sums, float)),
+        })
+    return {
+        "preset": scenario.name,
+        "steps": trainer.step_count,
+        "epochs": trainer.epoch_count,
+        "train_loss": _finite(evaluation.train_loss),
+        "test_loss": _finite(evaluation.test_loss),
+        "accuracy": _finite(evaluation.accuracy),
+        "diverged": trainer.diverged,
+        "layers": layers,
+    }
+
+
+def _number(value: float | None) -> str:
+    return "—" if value is None else f"{value:.6g}"
+
+
+def render(scenario: Scenario, trainer, result: dict[str, Any]) -> str:
+    """The human table: the run, then each layer's sums, then a linear network's weights."""
+    lines = [f"{scenario.name}: {scenario.title}"]
+    accuracy = result["accuracy"]
+    figures = [
+        ("steps", str(result["steps"])),
+        ("epochs", str(result["epochs"])),
+        ("train loss", _number(result["train_loss"])),
+        ("test loss", _number(result["test_loss"])),
+        ("accuracy", "—" if accuracy is None else f"{accuracy:.1%}"),
+        ("status", trainer.status if trainer.diverged else "not diverged"),
+    ]
+    width = max(len(name) for name, _ in figures)
+    lines += [f"  {name:<{width}}  {value}" for name, value in figures]
+    lines.append("")
+    header = ("layer", "shape", "Σw", "Σ|w|", "Σw²", "neuron sums (Σ_i w_ij)")
+    rows = []
+    for l, layer in enumerate(result["layers"]):
+        sums = [_number(s) for s in layer["neuron_sums"]]
+        shown = " ".join(sums[:SHOWN_NEURON_SUMS]) + (" …" if len(sums) > SHOWN_NEURON_SUMS else "")
+        shape = f"{trainer.network.sizes[l]}×{trainer.network.sizes[l + 1]}"
+        rows.append((str(l), shape, _number(layer["sum"]), _number(layer["abs_sum"]),
+                     _number(layer["sq_sum"]), shown))
+    lines += _table(header, rows)
+    optimum = trainer.least_squares()
+    if optimum is not None:
+        lines.append("")
+        lines += _weights_beside_optimum(trainer, optimum)
+    return "\n".join(lines)
+
+
+def _table(header: Sequence[str], rows: list[Sequence[str]]) -> list[str]:
+    widths = [max(len(row[k]) for row in [header, *rows]) for k in range(len(header))]
+    def line(row: Sequence[str]) -> str:
+        return "  " + "  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip()
+    return [line(header)] + [line(row) for row in rows]
+
+
+def _weights_beside_optimum(trainer, optimum) -> list[str]:
+    """Each weight of a one-layer network beside the exact least-squares weight."""
+    network = trainer.network
+    w_best, b_best = optimum
+    features = trainer.raw_train.feature_names
+    targets = trainer.raw_train.target_names
+    note = " (inputs standardized)" if trainer.settings.standardize else ""
+    rows = []
+    for j, target in enumerate(targets):
+        for i, feature in enumerate(features):
+            rows.append((f"{feature} → {target}", _number(_finite(network.weights[0][i, j])),
+                         _number(_finite(w_best[i, j]))))
+        if network.bias:
+            rows.append((f"bias → {target}", _number(_finite(network.biases[0][j])),
+                         _number(_finite(b_best[j]))))
+    return [f"  weights{note}"] + _table(("", "learned", "least squares"), rows)
+
+
+def write_history(path: Path, history) -> None:
+    """step,train_loss,test_loss per history entry, written atomically (empty cell for NaN)."""
+    def cell(value: float) -> str:
+        return repr(float(value)) if math.isfinite(value) else ""
+
+    lines = ["step,train_loss,test_loss"]
+    for step, train, test in zip(history.column("step"), history.column("train_loss"),
+                                 history.column("test_loss")):
+        lines.append(f"{int(step)},{cell(train)},{cell(test)}")
+    text = "\n".join(lines) + "\n"
+    folder = path.parent
+    try:
+        handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+    except OSError as error:
+        raise UsageError(f"--csv: cannot write {str(path)!r}: {error.strerror or error}") from None
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8", newline="") as file:
+            file.write(text)
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(temporary, path)
+    except OSError as error:
+        try:
+            os.unlink(temporary)
+        except OSError:
+            pass
+        raise UsageError(f"--csv: cannot write {str(path)!r}: {error.strerror or error}") from None
+
+
+# --- the app -------------------------------------------------------------------------------------
+
+
+def add_app(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("scenario", nargs="?", default=DEFAULT_SCENARIO,
+                        help=f"a shipped scenario name or a .toml path (default: {DEFAULT_SCENARIO})")
+
+
+def run_app(args: argparse.Namespace) -> int:
+    """Check the scenario, then hand it to the Textual app (imported only now)."""
+    scenario = load_scenario(args.scenario)
+    try:
+        from gradstep.tui.app import launch_app
+    except ImportError as error:  # only the app's absence; a broken app shows its error
+        if error.name not in ("gradstep.tui", "gradstep.tui.app") and "launch_app" not in str(error):
+            raise
+        raise UsageError("the app is not available yet") from None
+    status = launch_app(scenario)
+    return status if isinstance(status, int) else 0
+
+
+# --- the parser and main ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Command:
+    help: str
+    add_arguments: Callable[[argparse.ArgumentParser], None]
+    run: Callable[[argparse.Namespace], int]
+
+
+COMMANDS: dict[str, Command] = {
+    "presets": Command("list the shipped scenarios", add_presets, run_presets),
+    "train": Command("train a scenario headless and print the result", add_train, run_train),
+}
+"""Subcommands by name; a new one (bench) is one more entry here."""
+
+
+def build_parser() -> Parser:
+    parser = Parser(prog=PROG, description="A terminal playground for neural-network weights. "
+                    f"Without a command, opens the app on SCENARIO (default {DEFAULT_SCENARIO}).")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name, command in COMMANDS.items():
+        sub = commands.add_parser(name, help=command.help, description=command.help)
+        command.add_arguments(sub)
+        sub.set_defaults(run=command.run)
+    return parser
+
+
+def build_app_parser() -> Parser:
+    parser = Parser(prog=PROG, description="Open the app on a scenario. Commands: "
+                    f"{', '.join(COMMANDS)} (see {PROG} --help).")
+    add_app(parser)
+    parser.set_defaults(run=run_app)
+    return parser
+
+
+def parse(argv: list[str]) -> argparse.Namespace:
+    """A subcommand's arguments, or `gradstep [SCENARIO]` when the first word is no command."""
+    first = next((a for a in argv if not a.startswith("-")), None)
+    wants_help = any(a in ("-h", "--help") for a in argv)
+    if first in COMMANDS or (wants_help and first is None):
+        return build_parser().parse_args(argv)
+    return build_app_parser().parse_args(argv)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    try:
+        args = parse(argv)
+        return args.run(args)
+    except (UsageError, GradstepError) as error:
+        message = " ".join(str(error).split())
+        message = message.encode("utf-8", "backslashreplace").decode("utf-8")
+        print(f"{PROG}: error: {message}", file=sys.stderr)
+        return 2
+    except SystemExit as done:  # --help: argparse printed it and asked to exit
+        return done.code if isinstance(done.code, int) else 0

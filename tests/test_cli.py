@@ -1,0 +1,286 @@
+"""The command line: presets, train (table, --json, --csv), and one-line errors with status 2."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import subprocess
+import sys
+from pathlib import Path
+from unittest import mock
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from gradstep import cli
+from gradstep.scenarios import list_presets, presets_dir
+
+PRESETS = [scenario.name for scenario in list_presets()]
+
+
+def run(capsys, *argv: str) -> tuple[int, str, str]:
+    status = cli.main(list(argv))
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+def assert_one_error_line(status: int, out: str, err: str) -> str:
+    assert status == 2
+    assert out == ""
+    lines = err.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("gradstep: error: "), err
+    assert "Traceback" not in err
+    return lines[0]
+
+
+# --- presets -------------------------------------------------------------------------------------
+
+
+def test_presets_lists_names_and_titles_aligned(capsys):
+    status, out, err = run(capsys, "presets")
+    assert status == 0 and err == ""
+    lines = out.splitlines()
+    assert [line.split()[0] for line in lines] == PRESETS
+    title_columns = {len(line) - len(line[len(line.split()[0]):].lstrip()) for line in lines}
+    assert len(title_columns) == 1  # every title starts in the same column
+    assert any("Grades" in line for line in lines)
+
+
+# --- train ---------------------------------------------------------------------------------------
+
+
+def test_train_table_shows_sums_and_least_squares(capsys):
+    status, out, err = run(capsys, "train", "plane")
+    assert status == 0 and err == ""
+    assert "Σw" in out and "Σ|w|" in out and "Σw²" in out and "neuron sums" in out
+    assert "least squares" in out and "x1 → y" in out and "bias → y" in out
+    assert "epochs      40" in out and "not diverged" in out
+
+
+def test_train_table_reports_divergence(capsys):
+    status, out, _ = run(capsys, "train", "standardize")
+    assert status == 0
+    assert "diverged at step" in out
+
+
+def test_train_json_is_one_object(capsys):
+    status, out, err = run(capsys, "train", "plane", "--json")
+    assert status == 0 and err == ""
+    result = json.loads(out)
+    assert list(result) == ["preset", "steps", "epochs", "train_loss", "test_loss", "accuracy",
+                            "diverged", "layers"]
+    assert result["preset"] == "plane" and result["epochs"] == 40 and result["steps"] == 800
+    assert result["test_loss"] is None and result["accuracy"] is None and result["diverged"] is False
+    (layer,) = result["layers"]
+    (w1,), (w2,) = layer["weights"]
+    assert abs(w1 - 2.79) < 0.05 and abs(w2 - 2.01) < 0.05 and abs(layer["biases"][0] - 4.11) < 0.05
+    assert layer["sum"] == pytest.approx(w1 + w2) and layer["neuron_sums"] == [pytest.approx(w1 + w2)]
+    assert layer["abs_sum"] == pytest.approx(abs(w1) + abs(w2))
+    assert layer["sq_sum"] == pytest.approx(w1 * w1 + w2 * w2)
+
+
+def test_train_json_steps_epochs_seed_lr(capsys):
+    _, out, _ = run(capsys, "train", "xor", "--steps", "7", "--json")
+    result = json.loads(out)
+    assert result["steps"] == 7 and result["epochs"] == 0 and 0 <= result["accuracy"] <= 1
+    assert len(result["layers"]) == 2 and len(result["layers"][0]["weights"]) == 2
+    _, out, _ = run(capsys, "train", "xor", "--epochs", "2", "--json")
+    assert json.loads(out)["epochs"] == 2
+    runs = [json.loads(run(capsys, "train", "xor", "--steps", "3", "--seed", s, "--json")[1])
+            for s in ("1", "1", "2")]
+    assert runs[0] == runs[1] != runs[2]
+    slow, fast = (json.loads(run(capsys, "train", "plane", "--steps", "5", "--lr", lr, "--json")[1])
+                  for lr in ("0.001", "0.1"))
+    assert fast["train_loss"] < slow["train_loss"]
+
+
+def test_train_json_diverged_has_nulls_not_nan(capsys):
+    status, out, _ = run(capsys, "train", "standardize", "--json")
+    assert status == 0 and "NaN" not in out and "Infinity" not in out
+    result = json.loads(out)
+    assert result["diverged"] is True and result["train_loss"] is None
+
+
+def test_train_accepts_a_toml_path(capsys):
+    status, out, _ = run(capsys, "train", str(presets_dir() / "slope-two.toml"), "--json")
+    assert status == 0 and json.loads(out)["preset"] == "slope-two"
+
+
+def test_csv_history(tmp_path, capsys):
+    target = tmp_path / "history.csv"
+    status, _, err = run(capsys, "train", "circle", "--epochs", "3", "--csv", str(target))
+    assert status == 0 and err == ""
+    lines = target.read_text().splitlines()
+    assert lines[0] == "step,train_loss,test_loss"
+    rows = [line.split(",") for line in lines[1:]]
+    assert [int(row[0]) for row in rows] == [0, 25, 50, 75]
+    assert all(math.isfinite(float(cell)) for row in rows for cell in row[1:])
+    assert [p.name for p in tmp_path.iterdir()] == ["history.csv"]  # no temporary file left
+
+
+def test_csv_empty_cell_for_missing_test_loss(tmp_path, capsys):
+    target = tmp_path / "h.csv"
+    target.write_text("old contents\n")
+    assert run(capsys, "train", "plane", "--epochs", "2", "--csv", str(target))[0] == 0
+    lines = target.read_text().splitlines()
+    assert lines[0] == "step,train_loss,test_loss" and len(lines) == 4
+    assert all(line.endswith(",") for line in lines[1:])
+
+
+def test_subprocess_json():
+    done = subprocess.run([sys.executable, "-m", "gradstep", "train", "plane", "--json"],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0 and done.stderr == ""
+    result = json.loads(done.stdout)
+    assert result["preset"] == "plane" and result["diverged"] is False
+
+
+def test_subprocess_error_is_one_line():
+    done = subprocess.run([sys.executable, "-m", "gradstep", "train", "nosuch"],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2 and done.stdout == ""
+    assert len(done.stderr.splitlines()) == 1 and done.stderr.startswith("gradstep: error: ")
+
+
+# --- bad input -----------------------------------------------------------------------------------
+
+
+def bad_file(tmp_path: Path, name: str, text: str | bytes) -> str:
+    path = tmp_path / name
+    if isinstance(text, bytes):
+        path.write_bytes(text)
+    else:
+        path.write_text(text, encoding="utf-8")
+    return str(path)
+
+
+BAD_ARGV = [
+    (["train", "nosuch"], "unknown scenario 'nosuch'"),
+    (["train"], "required: scenario"),
+    (["train", "plane", "--steps", "0"], "--steps"),
+    (["train", "plane", "--steps", "-3"], "--steps"),
+    (["train", "plane", "--steps", "x"], "--steps"),
+    (["train", "plane", "--epochs", "0"], "--epochs"),
+    (["train", "plane", "--steps", "3", "--epochs", "2"], "not allowed with"),
+    (["train", "plane", "--lr", "nan"], "--lr"),
+    (["train", "plane", "--lr", "inf"], "--lr"),
+    (["train", "plane", "--lr", "0"], "--lr"),
+    (["train", "plane", "--lr", "-1"], "--lr"),
+    (["train", "plane", "--seed", "-1"], "--seed"),
+    (["train", "plane", "--seed", "1.5"], "--seed"),
+    (["train", "plane", "--csv", "/no/such/folder/h.csv"], "--csv"),
+    (["train", "plane", "--bogus"], "unrecognized arguments"),
+    (["train", "plane", "extra"], "unrecognized arguments"),
+    (["presets", "extra"], "unrecognized arguments"),
+    (["--bogus"], "unrecognized arguments"),
+    (["nosuch"], "unknown scenario 'nosuch'"),
+]
+
+
+@pytest.mark.parametrize("argv, words", BAD_ARGV)
+def test_bad_argv_one_line(capsys, argv, words):
+    line = assert_one_error_line(*run(capsys, *argv))
+    assert words in line
+
+
+def test_unknown_scenario_lists_shipped_names(capsys):
+    line = assert_one_error_line(*run(capsys, "train", "nosuch"))
+    assert all(name in line for name in PRESETS)
+
+
+def test_csv_to_a_folder_or_unwritable(tmp_path, capsys):
+    assert "is a folder" in assert_one_error_line(*run(capsys, "train", "plane", "--csv", str(tmp_path)))
+    if os.geteuid() != 0:  # root writes anywhere
+        locked = tmp_path / "locked"
+        locked.mkdir(mode=0o500)
+        assert "--csv" in assert_one_error_line(
+            *run(capsys, "train", "plane", "--csv", str(locked / "h.csv")))
+
+
+@pytest.mark.parametrize("text, words", [
+    ("[data\n", "not valid TOML"),
+    ('title = "t"\nbogus = 1\n', "unknown top-level"),
+    ('[data]\nkind = "linear"\ncoefficients = [1.0]\n[network]\nlayers = [1, 1]\nlr = 1\n',
+     "[network]: unknown key 'lr'"),
+    ('[data]\nkind = "linear"\ncoefficients = [1.0]\n[network]\nlayers = [2, 1]\n',
+     "[network] layers: the data has 1 inputs"),
+    ('[data]\nkind = "csv"\npath = "rows.csv"\nfeatures = ["a"]\ntarget = "b"\n'
+     '[network]\nlayers = [1, 1]\n', "[data] path"),
+    (b'title = "caf\xe9"\n', "not UTF-8"),
+])
+def test_bad_scenario_files_one_line(tmp_path, capsys, text, words):
+    bad_file(tmp_path, "rows.csv", b"a,b\n1,\xff\xfe\n")  # not UTF-8: unreadable CSV
+    path = bad_file(tmp_path, "bad.toml", text)
+    line = assert_one_error_line(*run(capsys, "train", path))
+    assert path in line and words in line
+
+
+def test_missing_scenario_file(tmp_path, capsys):
+    path = str(tmp_path / "gone.toml")
+    assert "file not found" in assert_one_error_line(*run(capsys, "train", path))
+
+
+def test_help_exits_zero(capsys):
+    status, out, _ = run(capsys, "--help")
+    assert status == 0 and "presets" in out and "train" in out
+    status, out, _ = run(capsys, "train", "--help")
+    assert status == 0 and "--steps" in out
+
+
+# --- the app entry -----------------------------------------------------------------------------
+
+
+def test_no_subcommand_launches_the_app_lazily(capsys):
+    calls = []
+    fake = type(sys)("gradstep.tui.app")
+    fake.launch_app = lambda scenario: calls.append(scenario.name) or 0
+    with mock.patch.dict(sys.modules, {"gradstep.tui.app": fake}):
+        assert cli.main([]) == 0 and cli.main(["xor"]) == 0
+    assert calls == ["grades", "xor"]
+
+
+def test_no_app_yet_is_a_one_line_error(capsys):
+    with mock.patch.dict(sys.modules, {"gradstep.tui.app": None}):  # None: import fails
+        line = assert_one_error_line(*run(capsys, "plane"))
+    assert line == "gradstep: error: the app is not available yet"
+
+
+# --- random argv ---------------------------------------------------------------------------------
+
+WORDS = st.sampled_from(
+    ["train", "presets", "bench", "plane", "grades", "slope-two", "xor", "nosuch", "x.toml", "",
+     "--steps", "--epochs", "--seed", "--lr", "--json", "--csv", "-h", "--", "-", "0", "1", "3",
+     "-1", "1e-3", "nan", "inf", "1e400", "h.csv", "sub/h.csv", ".", "--step", "--ep=2",
+     "--steps=2", "\x00", "é", "\ud800"]
+)
+ARGV = st.lists(st.one_of(WORDS, st.text(max_size=6)), max_size=6)
+
+
+def _no_app(args):
+    cli.load_scenario(args.scenario)
+    raise cli.UsageError("the app is not available yet")
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(argv=ARGV)
+def test_random_argv_exits_zero_or_two_without_traceback(tmp_path, capsys, argv):
+    os.chdir(tmp_path)  # --csv writes land here
+    with mock.patch.object(cli, "run_app", _no_app):
+        try:
+            status = cli.main(argv)
+        except BaseException as error:  # noqa: BLE001 - the point is that nothing escapes
+            pytest.fail(f"{argv!r} raised {error!r}")
+    out, err = capsys.readouterr()
+    assert status in (0, 2), (argv, status)
+    assert "Traceback" not in err
+    if status == 2:
+        assert len(err.splitlines()) == 1 and err.startswith("gradstep: error: "), (argv, err)
+
+
+@pytest.fixture(autouse=True)
+def _keep_cwd():
+    cwd = os.getcwd()
+    yield
+    os.chdir(cwd)
