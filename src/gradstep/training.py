@@ -257,7 +257,7 @@ class Trainer:
         self.last_loss = loss
         self.has_gradients = True
         self.step_count += 1
-        self._position = end
+        self._position = min(end, n)
         if end >= n:
             self.epoch_count += 1
             self._evaluate()

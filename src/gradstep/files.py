@@ -1,0 +1,44 @@
+"""Writing files so that a crash or a full disk never costs a person their previous file."""
+
+import os
+import tempfile
+from pathlib import Path
+
+from gradstep.errors import GradstepError
+
+
+def atomic_write(path, write):
+    """Call write(binary file) on a temporary file in the same folder, flush and fsync it, then
+    rename it over `path`. Interrupted at any point, `path` keeps its old content whole."""
+    path = Path(path)
+    folder = path.parent if str(path.parent) else Path(".")
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+    except OSError as e:
+        raise GradstepError(f"cannot write {path}: {e.strerror or e}") from None
+    try:
+        with os.fdopen(fd, "wb") as f:
+            write(f)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException as e:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        if isinstance(e, OSError):
+            raise GradstepError(f"cannot write {path}: {e.strerror or e}") from None
+        raise
+    try:  # make the rename itself durable
+        dir_fd = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(dir_fd)
+        finally:
+            os.close(dir_fd)
+    except OSError:
+        pass
+
+
+def atomic_write_text(path, text):
+    atomic_write(path, lambda f: f.write(text.encode("utf-8")))
