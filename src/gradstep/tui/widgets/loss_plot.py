@@ -128,6 +128,9 @@ class LossPlot(PlotextPlot):
             # a legend box would cover a small plot; the title names the colours instead
             plt.plot(x.tolist(), y.tolist(), color=color, marker="braille")
             drawn += 1
+        # plotext's log axis fails on an empty plot (reverse_scale(None)): stay linear until
+        # there is something positive to draw; the title keeps saying "log y"
+        plt.yscale("log" if self.log_scale and drawn else "linear")
         if drawn and history.edits:
             self._mark_edits(np.unique(np.asarray(history.edits, float)), steps, width)
         if drawn:

@@ -348,12 +348,13 @@ class OutputView(Vertical):
         table = self.query_one("#output-table", Static)
         data = trainer.raw_test if len(trainer.raw_test) else trainer.raw_train
         split = "test" if len(trainer.raw_test) else "train"
-        rows = max(table.size.height - 1, 3)
+        height = table.size.height or self.size.height - 1   # 0 until laid out once shown
+        rows = max(height - 1, 3)
         x = data.x[:rows]
         out = _clean(np.asarray(trainer.predict(x)))
-        text = Text()
+        text = Text(no_wrap=True, overflow="ellipsis")
         if data.task == "classification":
-            text.append(f"{split} rows: class  predicted  confidence\n", style="bold")
+            text.append(f"{split + ' class':>11}{'predicted':>10}{'confid.':>9}\n", style="bold")
             if out.shape[1] >= 2:
                 labels, conf = class_confidence(out, trainer.network.output == "softmax")
             else:
@@ -361,14 +362,14 @@ class OutputView(Vertical):
                 labels = (out[:, 0] > threshold).astype(int)
                 conf = np.abs(signed_scale(out[:, 0], trainer))
             for target, label, c in zip(data.y[:rows], labels, conf):
-                mark = "✓" if target == label else "✗"
-                text.append(f"{int(target):>11}  {int(label):>9}  {compact(float(c)):>10} {mark}\n",
-                            style="" if target == label else "bold")
+                right = target == label
+                text.append(f"{int(target):>11}{int(label):>10}{compact(float(c)):>9} "
+                            f"{'✓' if right else '✗'}\n", style="" if right else "bold")
         else:
-            name = data.target_names[0] if data.target_names else "target"
-            text.append(f"{split} rows: {name:>8}  predicted     error\n", style="bold")
+            name = (data.target_names[0] if data.target_names else "target")[:9]
+            text.append(f"{split + ' ' + name:>11}{'predicted':>10}{'error':>9}\n", style="bold")
             for target, predicted in zip(data.y[:rows, 0], out[:, 0]):
                 error = float(predicted) - float(target)
-                text.append(f"{'':11}{compact(float(target)):>8}  {compact(float(predicted)):>9}"
-                            f"  {compact(error):>8}\n")
+                text.append(f"{compact(float(target)):>11}{compact(float(predicted)):>10}"
+                            f"{compact(error):>9}\n")
         table.update(text)
