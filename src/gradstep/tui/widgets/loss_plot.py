@@ -39,12 +39,13 @@ def downsample(x: np.ndarray, y: np.ndarray, max_points: int) -> tuple[np.ndarra
 
 
 def nice_ticks(lo: float, hi: float, count: int = 5) -> list[float]:
-    """Round tick positions (1, 2 or 5 times a power of ten apart) covering [lo, hi]."""
+    """Round tick positions covering [lo, hi]: whole numbers (steps) 1, 2, 2.5 or 5 times a
+    power of ten apart."""
     if not (np.isfinite(lo) and np.isfinite(hi)) or hi <= lo:
         return [float(lo)] if np.isfinite(lo) else []
     raw = (hi - lo) / max(count - 1, 1)
     power = 10.0 ** np.floor(np.log10(raw))
-    step = next(m * power for m in (1, 2, 2.5, 5, 10) if m * power >= raw)
+    step = max(next(m * power for m in (1, 2, 2.5, 5, 10) if m * power >= raw), 1.0)  # steps
     first = np.ceil(lo / step) * step
     return [float(t) for t in np.arange(first, hi + step * 1e-9, step)]
 
