@@ -132,6 +132,11 @@ class GradstepApp(App[int]):
         self._drawn = None
         self._set_scenario(scenario, trainer, title, description)
 
+    def notify(self, message: str, *, title: str = "", severity="information",
+               timeout: float | None = None, markup: bool = False) -> None:
+        """Notifications carry model messages like "shape [5, 1]": not markup by default."""
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
+
     def _set_scenario(self, scenario, trainer, title, description) -> None:
         self.scenario = scenario
         self.trainer = trainer if trainer is not None else scenario.build()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from rich.table import Table
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
@@ -47,7 +48,7 @@ class HelpScreen(ModalScreen[None]):
         for title, rows in self.sections:
             table.add_row(f"[u]{title}[/u]", "")
             for keys, description in rows:
-                table.add_row(key_name(keys), description)
+                table.add_row(Text(key_name(keys)), Text(description))
             table.add_row("", "")
         with VerticalScroll():
             yield Static(table, id="keys")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -41,8 +42,9 @@ class ScenarioPicker(ModalScreen[str | None]):
         with Vertical():
             yield Label("[b]Scenarios[/b]  Enter loads · Escape cancels")
             if self.error:
-                yield Label(self.error, id="error")
-            options = [Option(f"{s.name:<18} {s.title}", id=s.name) for s in self.scenarios]
+                yield Label(self.error, id="error", markup=False)
+            options = [Option(Text.assemble((f"{s.name:<20}", "bold"), s.title), id=s.name)
+                       for s in self.scenarios]
             yield OptionList(*options, id="scenarios")
 
     def on_mount(self) -> None:

@@ -82,7 +82,7 @@ class SettingsScreen(ModalScreen[bool]):
                              id="constraint", allow_blank=False)
                 yield Label("standardize")
                 yield Switch(s.standardize, id="standardize")
-            yield Label("", id="error")
+            yield Label("", id="error", markup=False)
             with Horizontal():
                 yield Button("Apply", variant="primary", id="apply")
                 yield Button("Cancel", id="cancel")

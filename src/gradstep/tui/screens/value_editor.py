@@ -42,9 +42,9 @@ class ValueEditor(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label(f"New value for {self.what} (now {self.current:.6g})")
+            yield Label(f"New value for {self.what} (now {self.current:.6g})", markup=False)
             yield Input(value=f"{self.current:.6g}", id="value", select_on_focus=True)
-            yield Label("", id="error")
+            yield Label("", id="error", markup=False)
             yield Label("Enter applies · Escape cancels", classes="hint")
 
     def on_input_submitted(self, event: Input.Submitted) -> None:

@@ -5,9 +5,9 @@ Cells are coloured by sign (blue positive, orange negative) and brightness by |w
 the layer's largest |w|. A `*` marks a frozen weight. The last row, Σ, is each neuron's
 incoming sum Σ_i w_ij: nothing makes it 1.
 
-The grid holds references to the trainer's arrays as of the last `update_from` (the trainer
-replaces its arrays on every step rather than writing into them), so drawing never races
-a training thread.
+The grid draws from copies taken in `update_from` (which the app calls under its training
+lock): the trainer writes its weights in place, so drawing from the live arrays could mix two
+steps in one frame. Copying even a 512×512 layer costs well under a millisecond.
 """
 
 from __future__ import annotations
@@ -100,10 +100,11 @@ class WeightsGrid(ScrollView, can_focus=True):
         net = trainer.network
         layer = max(0, min(layer, net.depth - 1))
         self.weight_layer = layer
-        w = net.weights[layer]
+        w = net.weights[layer].copy()
         self._w = w
-        self._b = net.biases[layer] if net.bias else None
-        self._frozen = net.frozen[layer]
+        self._b = net.biases[layer].copy() if net.bias else None
+        frozen = net.frozen[layer]
+        self._frozen = None if frozen is None else frozen.copy()
         self._sums = np.add.reduce(w, 0)
         biggest = float(np.abs(w).max()) if w.size else 0.0
         self._scale = biggest if math.isfinite(biggest) and biggest > 0 else 1.0
