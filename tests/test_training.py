@@ -181,3 +181,33 @@ def test_restoring_a_snapshot_gives_the_same_next_steps_bit_for_bit(optimizer):
     t.run(steps=9)
     np.testing.assert_array_equal(t.network.params, after[0])
     np.testing.assert_array_equal(t.history.column("train_loss"), after[1])
+
+
+def test_l1_zeros_stay_zero_while_the_data_pulls_less_than_l1():
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=(64, 4))
+    y = x[:, :1] * 2.0 + 0.3 * rng.normal(size=(64, 1))  # noise: useless inputs get small pulls
+    from gradstep.scenarios.data import Dataset
+    data = Dataset(x, y, "regression", 0, ("a", "b", "c", "d"), ("y",))
+    t = trainer((4, 1), data, l1=0.1, learning_rate=0.05, batch_size=64)
+    t.run(steps=200)
+    zero_counts = []
+    for _ in range(40):  # the zeros hold step after step instead of flickering
+        t.step()
+        zero_counts.append(int(np.sum(t.network.weights[0][1:] == 0.0)))
+    assert len(set(zero_counts)) == 1 and zero_counts[0] >= 2
+
+
+def test_runaway_weights_count_as_diverged_before_they_overflow():
+    t = trainer((3, 8, 1), activations="relu", learning_rate=50.0, batch_size=40)
+    t.run(steps=1000)
+    assert t.diverged
+    assert np.linalg.norm(t.network.params) <= 1e9
+    assert np.isfinite(t.evaluate().train_loss)
+
+
+def test_negative_seeds_are_refused():
+    with pytest.raises(EditError):
+        Network([2, 1], seed=-1)
+    with pytest.raises(SettingError):
+        trainer((3, 1), seed=0).__class__(Network([3, 1]), regression(), regression(), seed=-1)

@@ -20,6 +20,7 @@ from gradstep.model.losses import LOSSES, REQUIRED_OUTPUT, loss_and_grad, loss_v
 from gradstep.model.optimizers import OPTIMIZERS, Optimizer
 
 MAX_LEARNING_RATE = 1e6
+MAX_NORM = 1e9  # weights past this count as diverged (a person may type up to ±1e9 too)
 
 
 @dataclass(frozen=True)
@@ -185,6 +186,8 @@ class Trainer:
         self.raw_train, self.raw_test = train, test
         self.settings = settings.checked()
         check_fit(network, train, settings.loss)
+        if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+            raise SettingError(f"seed must be a whole number of 0 or more, got {seed!r}")
         self.seed = int(seed)
         self.rng = np.random.default_rng(self.seed)
         self.optimizer = Optimizer(settings.optimizer)
@@ -292,21 +295,32 @@ class Trainer:
         new, state = self.optimizer.propose(old, grad, s.learning_rate)
         if net.frozen_mask is not None:
             np.copyto(new, old, where=net.frozen_mask)
-        if s.l1:  # a weight carried across zero under L1 stops at exactly 0
-            w = new[:net.n_weights]
-            w[w * old[:net.n_weights] < 0] = 0.0
+        if s.l1:
+            self._l1_zeros(old, new, grad)
         if net.constraint != "none":
             net.enforce_flat(new)
-        if not math.isfinite(loss + np.add.reduce(new)):
+        # One BLAS call: non-finite if any parameter is, and above MAX_NORM² once the weights
+        # run away (they would overflow a few steps later, and evaluations on them already do).
+        norm_sq = np.dot(new, new)
+        if not (math.isfinite(loss) and norm_sq <= MAX_NORM**2):
             self.diverged = True
-            self.status = (f"diverged at step {self.step_count + 1}: the loss or a weight became "
-                           f"infinite; the last finite weights are kept; try a smaller learning "
-                           f"rate than {s.learning_rate:g}")
+            self.status = (f"diverged at step {self.step_count + 1}: the loss or the weights blew "
+                           f"up (became infinite or grew past {MAX_NORM:g}); the last weights "
+                           f"before that are kept; try a smaller learning rate than "
+                           f"{s.learning_rate:g}")
             return False
         np.copyto(old, new)  # in place: the per-layer views stay valid
         net.version += 1
         self.optimizer.commit(state)
         return True
+
+    def _l1_zeros(self, old, new, grad):
+        """L1's exact zeros: a weight an update carries across zero stops at 0 (as TensorFlow
+        Playground does), and a weight at 0 stays there while the data pulls on it less than
+        l1 does (the subgradient of l1·|w| at 0 can cancel that pull)."""
+        n, l1 = self.network.n_weights, self.settings.l1
+        w_old, w_new = old[:n], new[:n]
+        w_new[(w_old * w_new < 0) | ((w_old == 0) & (np.abs(grad[:n]) <= l1))] = 0.0
 
     def run(self, steps=None, epochs=None):
         """Take `steps` steps or `epochs` whole epochs; stops early on divergence. Returns steps done."""

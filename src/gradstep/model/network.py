@@ -71,6 +71,8 @@ class Network:
         self.constraint = _choice(constraint, constraints.CONSTRAINTS, "constraint")
         self.dtype = np.dtype(_choice(str(dtype), DTYPES, "dtype"))
         self.bias = bool(bias)
+        if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+            raise EditError(f"seed must be a whole number of 0 or more, got {seed!r}")
         self.seed = int(seed)
         self._check_limit(sizes, self.bias)
         self.sizes = sizes
@@ -397,6 +399,8 @@ class Network:
     def reinitialize(self, seed=None):
         """Fresh weights from the network's init (a new draw unless a seed is given); biases 0."""
         if seed is not None:
+            if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+                raise EditError(f"seed must be a whole number of 0 or more, got {seed!r}")
             self.rng = np.random.default_rng(seed)
         weights, biases = self._fresh(self.sizes)
         self.frozen = [None] * self.depth
