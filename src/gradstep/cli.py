@@ -3,6 +3,7 @@
     gradstep [SCENARIO]          the app (gradstep.tui.app.launch_app)
     gradstep presets             the shipped scenarios
     gradstep train SCENARIO      train headless and print the result (--json, --csv FILE)
+    gradstep bench               steps per second against a plain numpy loop (--json)
 
 A subcommand is one entry of COMMANDS: a function adding its arguments to a subparser and a
 function running it. Every bad input ends with exit status 2 and one line on stderr,
@@ -16,7 +17,6 @@ import json
 import math
 import os
 import sys
-import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +25,8 @@ from typing import Any
 import numpy as np
 
 from gradstep.errors import GradstepError
+from gradstep.export import history_csv
+from gradstep.files import atomic_write_text
 from gradstep.scenarios.scenario import DEFAULT_SCENARIO, Scenario, list_presets, load_scenario
 from gradstep.training import MAX_LEARNING_RATE
 
@@ -242,32 +244,30 @@ def _weights_beside_optimum(trainer, optimum) -> list[str]:
 
 
 def write_history(path: Path, history) -> None:
-    """step,train_loss,test_loss per history entry, written atomically (empty cell for NaN)."""
-    def cell(value: float) -> str:
-        return repr(float(value)) if math.isfinite(value) else ""
+    """The loss history as CSV, written atomically."""
+    try:
+        atomic_write_text(path, history_csv(history))
+    except GradstepError as error:
+        raise UsageError(f"--csv: {error}") from None
 
-    lines = ["step,train_loss,test_loss"]
-    for step, train, test in zip(history.column("step"), history.column("train_loss"),
-                                 history.column("test_loss")):
-        lines.append(f"{int(step)},{cell(train)},{cell(test)}")
-    text = "\n".join(lines) + "\n"
-    folder = path.parent
-    try:
-        handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
-    except OSError as error:
-        raise UsageError(f"--csv: cannot write {str(path)!r}: {error.strerror or error}") from None
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="") as file:
-            file.write(text)
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(temporary, path)
-    except OSError as error:
-        try:
-            os.unlink(temporary)
-        except OSError:
-            pass
-        raise UsageError(f"--csv: cannot write {str(path)!r}: {error.strerror or error}") from None
+
+# --- bench ---------------------------------------------------------------------------------------
+
+
+def add_bench(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument("--seconds", type=float, default=1.0,
+                        help="about how long each case is measured (default 1)")
+
+
+def run_bench(args: argparse.Namespace) -> int:
+    from gradstep import bench
+
+    if not (math.isfinite(args.seconds) and 0.05 <= args.seconds <= 600):
+        raise UsageError("--seconds must be between 0.05 and 600")
+    results = bench.run_bench(seconds=args.seconds)
+    print(json.dumps(results) if args.json else bench.format_table(results))
+    return 0
 
 
 # --- the app -------------------------------------------------------------------------------------
@@ -304,8 +304,10 @@ class Command:
 COMMANDS: dict[str, Command] = {
     "presets": Command("list the shipped scenarios", add_presets, run_presets),
     "train": Command("train a scenario headless and print the result", add_train, run_train),
+    "bench": Command("measure optimizer steps per second against a plain numpy loop",
+                     add_bench, run_bench),
 }
-"""Subcommands by name; a new one (bench) is one more entry here."""
+"""Subcommands by name; a new one is one more entry here."""
 
 
 def build_parser() -> Parser:

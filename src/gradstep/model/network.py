@@ -412,6 +412,17 @@ class Network:
         self._assign(self.sizes, self.weights, self.biases)
         self._changed(structural=True)
 
+    def load_parameters(self, weights, biases=None):
+        """New values for every weight (and bias), same shapes; the constraint still holds after."""
+        weights, loaded_biases = self._load(weights, biases, self.sizes)
+        new = [self._enforce(w, f) for w, f in zip(weights, self.frozen)]
+        for view, w in zip(self.weights, new):
+            view[...] = w
+        if loaded_biases is not None:
+            for view, b in zip(self.biases, loaded_biases):
+                view[...] = b
+        self._changed()
+
     def snapshot(self):
         """The network's whole state, copied (see restore_snapshot)."""
         return {
