@@ -15,6 +15,7 @@ from gradstep.tui.screens.picker import ScenarioPicker
 from gradstep.tui.screens.settings import SettingsScreen
 from gradstep.tui.screens.value_editor import ValueEditor
 from gradstep.tui.widgets.lesson import Lesson
+from gradstep.tui.widgets.network_pane import NetworkPane
 from gradstep.tui.widgets.status_line import StatusLine
 from gradstep.tui.widgets.weights_grid import WeightsGrid
 
@@ -73,7 +74,7 @@ async def test_starts_with_every_pane():
         await pilot.pause()
         for selector in ("#network", "#weights", "#readouts", "#loss", "#output", "#status"):
             assert app.query_one(selector).display
-        network = str(app.query_one("#network").render())
+        network = str(app.query_one(NetworkPane).render())
         assert "input" in network and "hidden" in network and "tanh" in network
         assert "learning rate" in network or "lr" in network
         assert "step 0" in status_text(app)
@@ -333,7 +334,7 @@ async def test_c_cycles_the_activation():
             await pilot.press("c")
             await pilot.pause()
             seen.add(net.activations[0])
-            assert net.activations[0] in str(app.query_one("#network").render())
+            assert net.activations[0] in str(app.query_one(NetworkPane).render())
         assert seen == {"linear", "relu", "leaky-relu", "tanh", "sigmoid"}
         assert net.activations[0] == "tanh"  # round the cycle
         assert_grid_matches_model(app)
@@ -369,7 +370,7 @@ async def test_settings_form_changes_settings():
         assert (s.learning_rate, s.batch_size, s.optimizer, s.l2) == (0.1, 25, "adam", 0.001)
         assert app.trainer.network.constraint == "nonnegative"
         assert all((w >= 0).all() for w in app.trainer.network.weights)
-        network = str(app.query_one("#network").render())
+        network = str(app.query_one(NetworkPane).render())
         assert "0.1" in network and "adam" in network and "nonnegative" in network
         assert_grid_matches_model(app)
 

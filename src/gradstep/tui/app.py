@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 from textual import on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal
+from textual.containers import Horizontal, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widget import Widget
 from textual.widgets import Footer, Static
@@ -151,14 +151,15 @@ class GradstepApp(App[int]):
         readouts_view = _display_widget("readouts_view", "ReadoutsView")
         yield Lesson(id="lesson", classes="-hidden")
         with Horizontal(id="top"):
-            yield NetworkPane(id="network")
+            with VerticalScroll(id="network"):
+                yield NetworkPane()
             yield WeightsGrid(id="weights")
             yield readouts_view(id="readouts")
         with Horizontal(id="bottom"):
             yield loss_plot(id="loss")
             yield output_view(id="output")
         yield StatusLine(id="status")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.query_one("#network").border_title = "network"
@@ -191,7 +192,7 @@ class GradstepApp(App[int]):
             self.layer = max(0, min(self.layer, t.network.depth - 1))
             if not t.history.size or t.history.last("step") != t.step_count:
                 t.evaluate()
-            for selector in ("#network", "#weights", "#readouts", "#loss", "#output"):
+            for selector in ("NetworkPane", "#weights", "#readouts", "#loss", "#output"):
                 self.query_one(selector).update_from(t, self.layer)
             self.query_one(StatusLine).update_from(t, self.layer, running=self.running,
                                                    rate=self.rate)

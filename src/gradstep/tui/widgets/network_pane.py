@@ -41,7 +41,7 @@ class NetworkPane(Static):
                             style="bold cyan" if chosen else "dim")
         text.append(f"{net.parameter_count():,} parameters\n", style="dim")
         text.append("settings", style="bold underline")
-        text.append(" (s changes them)\n", style="dim")
+        text.append(" (s to change)\n", style="dim")
         pairs = [
             (("lr", f"{s.learning_rate:g}"), ("batch", str(s.batch_size))),
             (("opt", s.optimizer), ("loss", s.loss)),

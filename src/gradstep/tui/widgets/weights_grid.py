@@ -60,7 +60,7 @@ class WeightsGrid(ScrollView, can_focus=True):
         Binding("pagedown", "move(10, 0)", show=False),
         Binding("home", "move(0, -100000)", show=False),
         Binding("end", "move(0, 100000)", show=False),
-        Binding("enter", "open", "Edit", id="grid.edit"),
+        Binding("enter", "open", "Edit", id="grid.edit", show=False),
         Binding("plus,equals_sign", "nudge(1)", "+0.1", id="grid.nudge_up", show=False),
         Binding("minus", "nudge(-1)", "-0.1", id="grid.nudge_down", show=False),
         Binding("f", "freeze", "Freeze", id="grid.freeze", show=False),
