@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import tomllib
 from pathlib import Path
 
 import numpy as np
@@ -348,3 +349,18 @@ def test_shipped_errors_name_presets_path(tmp_path):
     broken = dataclasses.replace(scenario, network={**scenario.network, "layers": [3, 1]})
     with pytest.raises(ScenarioError, match=r"^presets/plane.toml: \[network\] layers: the data has 2"):
         broken.build()
+
+
+def test_every_shipped_file_names_itself_as_its_file_is_named():
+    for scenario in list_presets():
+        assert scenario.name == scenario.path.stem
+        assert tomllib.loads(scenario.path.read_text())["name"] == scenario.name
+
+
+def test_name_key_is_optional_and_must_be_one_word(tmp_path):
+    path = tmp_path / "mine.toml"
+    path.write_text(GOOD)
+    assert load_scenario(path).name == "mine"
+    path.write_text('name = "my own"\n' + GOOD)
+    with pytest.raises(ScenarioError, match="name: must be one word"):
+        load_scenario(path)

@@ -37,7 +37,7 @@ from gradstep.training import MAX_LEARNING_RATE, Trainer, TrainingSettings
 __all__ = ["DEFAULT_SCENARIO", "Scenario", "load_scenario", "presets_dir", "list_presets"]
 
 DEFAULT_SCENARIO = "grades"
-TOP_LEVEL = ("title", "description", "data", "network", "training")
+TOP_LEVEL = ("name", "title", "description", "data", "network", "training")
 NETWORK_KEYS = ("layers", "activation", "output", "bias", "init", "seed", "constraint", "dtype",
                 "weights", "biases")
 TRAINING_KEYS = ("loss", "optimizer", "learning_rate", "batch_size", "l1", "l2", "standardize",
@@ -195,7 +195,9 @@ def load_scenario(name_or_path: str | Path) -> Scenario:
     if unknown:
         raise ScenarioError(f"{where}: unknown top-level key or table {describe(unknown[0])}; "
                             f"allowed: {', '.join(TOP_LEVEL)}")
-    name = path.stem
+    name = _top_text(document, "name", where, path.stem)
+    if not name or name != "".join(name.split()):
+        raise ScenarioError(f"{where}: name: must be one word with no spaces, got {describe(name)}")
     title = _top_text(document, "title", where, name)
     description = _top_text(document, "description", where, "")
     if "data" not in document:
