@@ -2,8 +2,10 @@
 
 The trainer is the one source of truth. Every change to it (a step, an edit, a settings
 change, a reset) happens while holding `self.lock`, which the training worker also holds for
-each chunk of steps, so an edit never races a step. The screen is redrawn from a timer
-(15 Hz) only when the network's version, the step or the selection changed, and at once
+each chunk of steps, so an edit never races a step. The UI takes the lock through `locked()`,
+which asks the worker to end its chunk after the current step, so a key or a redraw waits
+for one step at most, not a whole chunk. The screen is redrawn from a timer
+(12 Hz) only when the network's version, the step or the selection changed, and at once
 after a key.
 """
 
@@ -13,6 +15,7 @@ import importlib
 import math
 import threading
 import time
+from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 from textual import on, work
@@ -41,7 +44,7 @@ if TYPE_CHECKING:
     from gradstep.training import Trainer
 
 CHUNK_SECONDS = 0.02   # the worker holds the lock for about this long per chunk
-REDRAW_HZ = 15
+REDRAW_HZ = 12
 NEW_LAYER_SIZE = 4
 
 
@@ -124,6 +127,7 @@ class GradstepApp(App[int]):
                  title: str | None = None, description: str = "") -> None:
         super().__init__()
         self.lock = threading.Lock()
+        self._ui_waiting = threading.Event()  # the UI wants the lock: the worker yields it
         self.layer = 0
         self.running = False
         self.rate: float | None = None  # steps per second while running
@@ -143,6 +147,17 @@ class GradstepApp(App[int]):
         self.lesson_title = title or (scenario.title if scenario else "gradstep")
         self.lesson_text = description or (scenario.description if scenario else "")
         self.sub_title = getattr(scenario, "name", "") or ""
+
+    @contextmanager
+    def locked(self):
+        """Hold the training lock on the UI thread (the worker hands it over after one step)."""
+        self._ui_waiting.set()
+        try:
+            with self.lock:
+                self._ui_waiting.clear()
+                yield
+        finally:
+            self._ui_waiting.clear()
 
     # ---- layout ------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -187,7 +202,7 @@ class GradstepApp(App[int]):
 
     def redraw(self) -> None:
         """Every pane from the trainer, now (under the lock, so no step is half seen)."""
-        with self.lock:
+        with self.locked():
             t = self.trainer
             self.layer = max(0, min(self.layer, t.network.depth - 1))
             if not t.history.size or t.history.last("step") != t.step_count:
@@ -212,14 +227,14 @@ class GradstepApp(App[int]):
 
     # ---- training ----------------------------------------------------------------------
     def action_step(self) -> None:
-        with self.lock:
+        with self.locked():
             stepped = self.trainer.step()
         if not stepped:
             self.notify(self.trainer.status, severity="error", title="diverged")
         self.redraw()
 
     def action_epoch(self) -> None:
-        with self.lock:
+        with self.locked():
             self.trainer.epoch()
         if self.trainer.diverged:
             self.notify(self.trainer.status, severity="error", title="diverged")
@@ -255,7 +270,7 @@ class GradstepApp(App[int]):
                         diverged = True
                         break
                     window_steps += 1
-                    if time.perf_counter() >= end:
+                    if self._ui_waiting.is_set() or time.perf_counter() >= end:
                         break
             now = time.perf_counter()
             if now - window_start >= 0.5:
@@ -263,7 +278,8 @@ class GradstepApp(App[int]):
                 window_start, window_steps = now, 0
             if diverged:
                 break
-            time.sleep(0.001)  # let a waiting edit take the lock
+            while self._ui_waiting.is_set() and not worker.is_cancelled:
+                time.sleep(0.0002)  # until the UI thread has taken the lock
         self.post_message(TrainingStopped(diverged, worker))
 
     def on_training_stopped(self, message: TrainingStopped) -> None:
@@ -276,7 +292,7 @@ class GradstepApp(App[int]):
         self.redraw()
 
     def action_reset(self) -> None:
-        with self.lock:
+        with self.locked():
             self.trainer.reset()
         self.notify("new random weights; step, epoch and history start again", title="reset")
         self.redraw()
@@ -285,7 +301,7 @@ class GradstepApp(App[int]):
     def apply_edit(self, method: str, *args) -> str | None:
         """Apply a network edit under the lock; the error message, or None when it was made."""
         try:
-            with self.lock:
+            with self.locked():
                 self.trainer.edit(method, *args)
         except GradstepError as e:
             return str(e)
@@ -389,7 +405,7 @@ class GradstepApp(App[int]):
         what, (method, *index) = self._cell_what(message.layer, message.row, message.col)
         net = self.trainer.network
         try:
-            with self.lock:
+            with self.locked():
                 if method == "set_bias":
                     value = float(net.biases[message.layer][message.col])
                 else:
@@ -431,7 +447,7 @@ class GradstepApp(App[int]):
         changes = {k: v for k, v in changes.items() if getattr(t.settings, k) != v}
         constraint, old_constraint = values["constraint"], t.network.constraint
         try:
-            with self.lock:
+            with self.locked():
                 old = t.settings
                 if changes:
                     t.change_settings(**changes)
@@ -500,7 +516,7 @@ class GradstepApp(App[int]):
             self.notify(str(e), severity="error", title="not loaded")
             return
         self.pause()
-        with self.lock:
+        with self.locked():
             self._set_scenario(scenario, trainer, None, "")
             self.layer = 0
         self.query_one(Lesson).show(self.lesson_title, self.lesson_text)

@@ -23,6 +23,9 @@ class NetworkPane(Static):
     }
     """
 
+    _shown = ""
+    _spans: list = []
+
     def update_from(self, trainer, layer: int = 0) -> None:
         net, s = trainer.network, trainer.settings
         text = Text()
@@ -31,12 +34,12 @@ class NetworkPane(Static):
             mark = "▸ " if target else "  "
             style = "bold reverse" if target else ""
             activation = "" if k == 0 else net.activation_of(k)
-            text.append(f"{mark}{k} {layer_name(k, net.depth):<6} {size:>4} {activation}",
+            text.append(f"{mark}{k} {layer_name(k, net.depth):<6}{size:>4} {activation}",
                         style=style)
             text.append("\n")
             if k < net.depth:
                 chosen = k == layer
-                arrow = f"    │ W{k} {size}×{net.sizes[k + 1]}"
+                arrow = f"  │ W{k} {size}×{net.sizes[k + 1]}"
                 text.append(arrow + (" ◂ grid" if chosen else "") + "\n",
                             style="bold cyan" if chosen else "dim")
         text.append(f"{net.parameter_count():,} parameters\n", style="dim")
@@ -56,4 +59,8 @@ class NetworkPane(Static):
         text.append(f"{net.constraint}\n")
         text.append(" standardize ", style="dim")
         text.append("on" if s.standardize else "off")
-        self.update(text)
+        if text.plain == self._shown and text.spans == self._spans:
+            return  # unchanged while training runs: no refresh, no layout pass
+        layout = text.plain.count("\n") != self._shown.count("\n")
+        self._shown, self._spans = text.plain, text.spans
+        self.update(text, layout=layout)

@@ -43,4 +43,4 @@ class StatusLine(Static):
         if trainer.diverged:
             text.append(f"  {trainer.status}", style="bold")
         self.set_class(trainer.diverged, "-diverged")
-        self.update(text)
+        self.update(text, layout=False)  # one line always: no layout pass per frame
