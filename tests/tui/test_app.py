@@ -359,11 +359,11 @@ async def test_settings_form_changes_settings():
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_settings(pilot)
-        screen.query_one("#learning_rate", Input).value = "0.1"
-        screen.query_one("#batch_size", Input).value = "25"
-        screen.query_one("#optimizer", Select).value = "adam"
-        screen.query_one("#l2", Input).value = "0.001"
-        screen.query_one("#constraint", Select).value = "nonnegative"
+        screen.query_one("#set-learning_rate", Input).value = "0.1"
+        screen.query_one("#set-batch_size", Input).value = "25"
+        screen.query_one("#set-optimizer", Select).value = "adam"
+        screen.query_one("#set-l2", Input).value = "0.001"
+        screen.query_one("#set-constraint", Select).value = "nonnegative"
         await pilot.click("#apply")
         await wait_for(pilot, lambda: not isinstance(app.screen, SettingsScreen), what="close")
         s = app.trainer.settings
@@ -383,9 +383,9 @@ async def test_bad_settings_show_an_error_and_change_nothing(field, text):
     async with app.run_test(size=SIZE) as pilot:
         settings = app.trainer.settings
         screen = await open_settings(pilot)
-        screen.query_one("#optimizer", Select).value = "adam"  # a good change alongside
-        screen.query_one(f"#{field}", Input).value = text
-        screen.query_one(f"#{field}", Input).focus()
+        screen.query_one("#set-optimizer", Select).value = "adam"  # a good change alongside
+        screen.query_one(f"#set-{field}", Input).value = text
+        screen.query_one(f"#set-{field}", Input).focus()
         await pilot.press("enter")
         await pilot.pause()
         assert isinstance(app.screen, SettingsScreen)

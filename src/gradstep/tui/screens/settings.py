@@ -33,20 +33,31 @@ class SettingsScreen(ModalScreen[bool]):
     SettingsScreen Grid {
         grid-size: 2;
         grid-columns: 16 1fr;
-        grid-rows: 3;
+        grid-rows: 1;
+        grid-gutter: 1 0;
         height: auto;
+        margin: 1 0;
     }
-    SettingsScreen Grid > Label {
-        padding: 1 0 0 0;
+    SettingsScreen Input {
+        background: $boost;
+    }
+    SettingsScreen Switch {
+        height: 1;
+        border: none;
+        padding: 0;
     }
     SettingsScreen #error {
         color: $error;
         text-style: bold;
+        width: 100%;
         height: auto;
     }
     SettingsScreen Horizontal {
         height: auto;
         align-horizontal: right;
+    }
+    SettingsScreen Button {
+        margin-left: 2;
     }
     """
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
@@ -64,36 +75,37 @@ class SettingsScreen(ModalScreen[bool]):
             yield Label("[b]Training settings[/b]  Enter or Apply · Escape cancels")
             with Grid():
                 yield Label("learning rate")
-                yield Input(f"{s.learning_rate:g}", id="learning_rate")
+                yield Input(f"{s.learning_rate:g}", id="set-learning_rate", compact=True)
                 yield Label("batch size")
-                yield Input(str(s.batch_size), id="batch_size")
+                yield Input(str(s.batch_size), id="set-batch_size", compact=True)
                 yield Label("optimizer")
-                yield Select([(o, o) for o in OPTIMIZERS], value=s.optimizer, id="optimizer",
-                             allow_blank=False)
+                yield Select([(o, o) for o in OPTIMIZERS], value=s.optimizer, id="set-optimizer",
+                             allow_blank=False, compact=True)
                 yield Label("loss")
-                yield Select([(o, o) for o in LOSSES], value=s.loss, id="loss",
-                             allow_blank=False)
+                yield Select([(o, o) for o in LOSSES], value=s.loss, id="set-loss",
+                             allow_blank=False, compact=True)
                 yield Label("L1")
-                yield Input(f"{s.l1:g}", id="l1")
+                yield Input(f"{s.l1:g}", id="set-l1", compact=True)
                 yield Label("L2")
-                yield Input(f"{s.l2:g}", id="l2")
+                yield Input(f"{s.l2:g}", id="set-l2", compact=True)
                 yield Label("constraint")
                 yield Select([(c, c) for c in CONSTRAINTS], value=self.constraint,
-                             id="constraint", allow_blank=False)
+                             id="set-constraint", allow_blank=False, compact=True)
                 yield Label("standardize")
-                yield Switch(s.standardize, id="standardize")
+                yield Switch(s.standardize, id="set-standardize")
             yield Label("", id="error", markup=False)
             with Horizontal():
-                yield Button("Apply", variant="primary", id="apply")
-                yield Button("Cancel", id="cancel")
+                yield Button("Apply", variant="primary", id="apply", compact=True)
+                yield Button("Cancel", id="cancel", compact=True)
 
     def values(self) -> dict:
-        """The form's raw values by setting name (text from Inputs, choices from Selects)."""
-        values = {name: self.query_one(f"#{name}", Input).value
+        """The form's raw values by setting name (text from Inputs, choices from Selects).
+        Field ids are `set-<name>`."""
+        values = {name: self.query_one(f"#set-{name}", Input).value
                   for name in ("learning_rate", "batch_size", "l1", "l2")}
         for name in ("optimizer", "loss", "constraint"):
-            values[name] = self.query_one(f"#{name}", Select).value
-        values["standardize"] = self.query_one("#standardize", Switch).value
+            values[name] = self.query_one(f"#set-{name}", Select).value
+        values["standardize"] = self.query_one("#set-standardize", Switch).value
         return values
 
     def submit(self) -> None:

@@ -30,6 +30,8 @@ class ValueEditor(ModalScreen[bool]):
     ValueEditor #error {
         color: $error;
         text-style: bold;
+        width: 100%;
+        height: auto;
     }
     """
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
