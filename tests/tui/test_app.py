@@ -231,10 +231,10 @@ async def test_f_freezes_and_the_weight_stays_while_training():
         net = app.trainer.network
         assert net.is_frozen(0, 0, 1)
         assert "*" in grid_lines(app)[1]
-        held = float(net.weights[0][0, 1])
+        held, free = float(net.weights[0][0, 1]), float(net.weights[0][0, 0])
         await pilot.press("n")
         assert float(net.weights[0][0, 1]) == held
-        assert float(net.weights[0][0, 0]) != float(app.trainer.network.weights[0][0, 0]) - 1
+        assert float(net.weights[0][0, 0]) != free
         await pilot.press("f")
         await pilot.pause()
         assert not net.is_frozen(0, 0, 1)
@@ -396,12 +396,19 @@ async def test_bad_settings_show_an_error_and_change_nothing(field, text):
 
 
 async def test_a_refused_constraint_rolls_back_the_other_settings():
-    app = make_app("softmax-outputs")
+    app = make_app()
     async with app.run_test(size=SIZE) as pilot:
+        net = app.trainer.network
+        assert net.weights[0][0, 0] < 0
+        assert app.apply_edit("set_frozen", 0, 0, 0, True) is None
         settings = app.trainer.settings
-        error = app.apply_settings({**settings_values(app), "loss": "mse"})
-        assert error is None or app.trainer.settings == settings
+        # a frozen negative weight cannot lie on the simplex: the whole form is refused
+        error = app.apply_settings({**settings_values(app), "learning_rate": "0.1",
+                                    "constraint": "simplex"})
         await pilot.pause()
+        assert error and "simplex" in error
+        assert app.trainer.settings.learning_rate == settings.learning_rate
+        assert net.constraint == "none"
 
 
 # ---- screens ----------------------------------------------------------------------------
