@@ -15,7 +15,7 @@ OUT = Path(__file__).with_name("screenshot.svg")
 async def main() -> None:
     app = GradstepApp(load_scenario("circle"))
     async with app.run_test(size=(120, 36)) as pilot:
-        for key in ["n"] * 40 + ["down", "right"]:
+        for key in ["l"] + ["n"] * 40 + ["down", "right"]:  # lesson hidden: room for the panes
             await pilot.press(key)
         await pilot.pause(0.3)
         app.save_screenshot(filename=OUT.name, path=str(OUT.parent))

@@ -13,7 +13,7 @@ def test_main_screen_after_three_steps(snap_compare):
                         press=["space", "space", "space", "down", "right"])
 
 
-def test_lesson_and_second_layer(snap_compare):
+def test_lesson_hidden_second_layer_and_a_frozen_weight(snap_compare):
     app = GradstepApp(load_scenario("circle"))
     assert snap_compare(app, terminal_size=(120, 36),
                         press=["n", "right_square_bracket", "l", "f"])

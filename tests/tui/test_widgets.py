@@ -132,14 +132,14 @@ async def test_loss_plot_draws_history_and_toggles_log():
         plot.update_from(t)
         await pilot.pause()
         text = screen_text(pilot.app)
-        assert "loss (linear y)" in text and "step" in text
+        assert "· linear y" in text and "step" in text
         assert any(c in text for c in "⠁⠂⠄⡀⣀⠤⠒⠉")   # braille curve drawn
         plot.toggle_log()
         await pilot.pause()
-        assert "loss (log y)" in screen_text(pilot.app)
+        assert "· log y" in screen_text(pilot.app)
         plot.toggle_log()
         await pilot.pause()
-        assert "loss (linear y)" in screen_text(pilot.app)
+        assert "· linear y" in screen_text(pilot.app)
 
 
 async def test_loss_plot_survives_degenerate_histories():

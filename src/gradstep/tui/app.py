@@ -11,8 +11,6 @@ after a key.
 
 from __future__ import annotations
 
-import importlib
-import math
 import threading
 import time
 from contextlib import contextmanager
@@ -23,8 +21,7 @@ from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widget import Widget
-from textual.widgets import Footer, Static
+from textual.widgets import Footer
 from textual.worker import Worker, get_current_worker
 
 from gradstep.errors import GradstepError
@@ -36,7 +33,10 @@ from gradstep.tui.screens.picker import ScenarioPicker
 from gradstep.tui.screens.settings import SettingsScreen
 from gradstep.tui.screens.value_editor import ValueEditor
 from gradstep.tui.widgets.lesson import Lesson
+from gradstep.tui.widgets.loss_plot import LossPlot
 from gradstep.tui.widgets.network_pane import NetworkPane
+from gradstep.tui.widgets.output_view import OutputView
+from gradstep.tui.widgets.readouts_view import ReadoutsView
 from gradstep.tui.widgets.status_line import StatusLine
 from gradstep.tui.widgets.weights_grid import WeightsGrid
 
@@ -46,23 +46,6 @@ if TYPE_CHECKING:
 CHUNK_SECONDS = 0.02   # the worker holds the lock for about this long per chunk
 REDRAW_HZ = 12
 NEW_LAYER_SIZE = 4
-
-
-def _display_widget(module: str, name: str) -> type[Widget]:
-    """A display widget by name, or a stand-in while its module is not there yet."""
-    path = f"gradstep.tui.widgets.{module}"
-    try:
-        return getattr(importlib.import_module(path), name)
-    except ModuleNotFoundError as e:
-        if e.name != path:
-            raise
-
-    class StandIn(Static):
-        def update_from(self, trainer, layer=0):
-            self.update(f"{name} ({module}.py) is not there yet")
-
-    StandIn.__name__ = name
-    return StandIn
 
 
 def parse_number(text: str, what: str) -> float:
@@ -111,12 +94,15 @@ FOOTER_KEYS = {"space", "n", "r", "x", "left_square_bracket", "right_square_brac
                "p", "l", "question_mark", "q"}
 
 
+TALL = 32  # rows from which the lesson shows at launch and the panes take their full size
+
+
 class GradstepApp(App[int]):
     CSS_PATH = "app.tcss"
     TITLE = "gradstep"
     COMMANDS = App.COMMANDS | {GradstepCommands}
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]
-    VERTICAL_BREAKPOINTS = [(0, "-short"), (32, "-tall")]
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (TALL, "-tall")]
 
     COMMAND_TABLE = COMMAND_TABLE
     BINDINGS = [Binding(keys, action, title, show=keys in FOOTER_KEYS, priority=True,
@@ -161,18 +147,15 @@ class GradstepApp(App[int]):
 
     # ---- layout ------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
-        loss_plot = _display_widget("loss_plot", "LossPlot")
-        output_view = _display_widget("output_view", "OutputView")
-        readouts_view = _display_widget("readouts_view", "ReadoutsView")
-        yield Lesson(id="lesson", classes="-hidden")
+        yield Lesson(id="lesson")  # shown at launch: a newcomer starts by reading it
         with Horizontal(id="top"):
             with VerticalScroll(id="network"):
                 yield NetworkPane()
             yield WeightsGrid(id="weights")
-            yield readouts_view(id="readouts")
+            yield ReadoutsView(id="readouts")
         with Horizontal(id="bottom"):
-            yield loss_plot(id="loss")
-            yield output_view(id="output")
+            yield LossPlot(id="loss")
+            yield OutputView(id="output")
         yield StatusLine(id="status")
         yield Footer(compact=True)
 
@@ -181,7 +164,10 @@ class GradstepApp(App[int]):
         self.query_one("#readouts").border_title = "weight sums"
         self.query_one("#loss").border_title = "loss"
         self.query_one("#output").border_title = "output"
-        self.query_one(Lesson).show(self.lesson_title, self.lesson_text)
+        lesson = self.query_one(Lesson)
+        lesson.show(self.lesson_title, self.lesson_text)
+        if self.size.height < TALL:  # no room to read it beside the panes; `l` shows it
+            lesson.add_class("-hidden")
         self.query_one(WeightsGrid).focus()
         self.redraw()
         self.set_interval(1 / REDRAW_HZ, self._tick)
@@ -519,7 +505,9 @@ class GradstepApp(App[int]):
         with self.locked():
             self._set_scenario(scenario, trainer, None, "")
             self.layer = 0
-        self.query_one(Lesson).show(self.lesson_title, self.lesson_text)
+        lesson = self.query_one(Lesson)
+        lesson.show(self.lesson_title, self.lesson_text)
+        lesson.remove_class("-hidden")  # a new scenario, a new lesson to read
         self.notify(f"loaded {scenario.name}: {scenario.title}")
         self.redraw()
 

@@ -22,6 +22,7 @@ class Lesson(Static):
 
     def show(self, title: str, description: str) -> None:
         self.border_title = f"lesson: {title}"
+        self.border_subtitle = "l hides or shows this"
         text = Text(description.strip() or title)
         text.append("\n")
         text.append(TAKEAWAY, style="italic dim")

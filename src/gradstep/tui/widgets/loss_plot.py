@@ -95,7 +95,8 @@ class LossPlot(PlotextPlot):
 
     @property
     def title_text(self) -> str:
-        return "loss (log y)" if self.log_scale else "loss (linear y)"
+        scale = "log y" if self.log_scale else "linear y"
+        return f"blue: train · orange: test · {scale}"  # short enough for an 80×24 pane
 
     def _apply_scale(self) -> None:
         self.plt.yscale("log" if self.log_scale else "linear")

@@ -1,8 +1,9 @@
 """The weight sums, per layer and in total, read from trainer.readouts().
 
 The lesson: nothing makes a layer's weights add up to 1 (grade percentages do; weights don't).
-Σw is bold and coloured by how near it is to 1, with Σw−1 beside it; for a softmax output the
-probabilities' sum (always 1) is set against the output layer's Σw (anything).
+Σw is bold and coloured by how near it is to 1; for a softmax output the probabilities' sum
+(always 1) is set against the output layer's Σw (anything). Columns that do not fit beside each
+other go into a second table below, so a narrow pane still shows every readout.
 """
 
 from __future__ import annotations
@@ -46,8 +47,8 @@ def sum_style(total: float) -> str:
     return "bold yellow" if abs(total - 1) < NEAR_ONE else "bold cyan"
 
 
-COLUMNS = (  # (header, field); dropped from the right when the pane is narrow
-    ("Σw", "sum"), ("Σw−1", "dist"), ("Σ|w|", "abs_sum"), ("Σw²", "sq_sum"), ("Σb", "bias_sum"),
+COLUMNS = (  # (header, field), in reading order; wrapped into further tables when narrow
+    ("Σw", "sum"), ("Σ|w|", "abs_sum"), ("Σw²", "sq_sum"), ("Σb", "bias_sum"),
     ("‖∇‖", "grad_norm"), ("mean|a|", "mean_abs_activation"),
 )
 
@@ -94,21 +95,26 @@ class ReadoutsView(VerticalScroll):
         label_width = max(len(layer_label(net.sizes, l)) for l in range(net.depth))
         label_width = max(label_width, len("total"))
         fits = max(1, (width - label_width - 1) // (WIDTH + 1))
-        columns = COLUMNS[:fits]
+        parts = [cls._table(trainer, readouts, layer, label_width, COLUMNS[start:start + fits])
+                 for start in range(0, len(COLUMNS), fits)]
+        parts += cls._lesson_lines(trainer, readouts, layer)
+        return Group(*parts)
+
+    @classmethod
+    def _table(cls, trainer, readouts, layer, label_width, columns):
+        net = trainer.network
         table = Table(box=None, padding=(0, 1, 0, 0), show_edge=False, pad_edge=False,
                       header_style="bold", expand=False)
         table.add_column("layer", width=label_width, no_wrap=True)
         for header, _ in columns:
             table.add_column(header, justify="right", width=WIDTH, no_wrap=True)
         for r in readouts.layers:
-            marker = "▸" if r.layer == layer else " "
-            name = Text(layer_label(net.sizes, r.layer), style="reverse" if marker == "▸" else "")
-            table.add_row(name, *cls._cells(r, columns))
-        table.add_row(Text("total", style="bold"), *cls._cells(readouts, columns, total=True),
-                      end_section=False)
-        parts = [table]
-        parts += cls._lesson_lines(trainer, readouts, layer)
-        return Group(*parts)
+            style = "reverse" if r.layer == layer else ""
+            table.add_row(Text(layer_label(net.sizes, r.layer), style=style),
+                          *cls._cells(r, columns))
+        if any(field not in ("grad_norm", "mean_abs_activation") for _, field in columns):
+            table.add_row(Text("total", style="bold"), *cls._cells(readouts, columns, total=True))
+        return table
 
     @staticmethod
     def _cells(r, columns, total=False):
@@ -116,9 +122,6 @@ class ReadoutsView(VerticalScroll):
         for _, field in columns:
             if field == "sum":
                 cells.append(Text(number(r.sum), style=sum_style(r.sum)))
-            elif field == "dist":
-                style = "yellow" if abs(r.sum - 1) < NEAR_ONE else "dim"
-                cells.append(Text(number(r.sum - 1), style=style))
             elif total and field in ("grad_norm", "mean_abs_activation"):
                 cells.append(Text(""))
             else:
