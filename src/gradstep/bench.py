@@ -105,10 +105,10 @@ def _trainer_run(trainer, case):
     return run
 
 
-def bench_case(case, seconds=1.0, rounds=5):
+def bench_case(case, seconds=2.0, rounds=5):
     """Steps/s of the trainer and of the hand loop, best of `rounds` alternating rounds."""
     trainer = make_trainer(case)
-    steps = 200
+    steps = 100
     while True:  # size a round to about seconds / (2 * rounds)
         elapsed = steps / _rate(lambda s: trainer.run(steps=s), steps)
         if elapsed > seconds / (4 * rounds) or steps >= 1_000_000:
@@ -125,7 +125,7 @@ def bench_case(case, seconds=1.0, rounds=5):
             "ratio": best_hand / best_ours, "steps_per_round": steps, "rounds": rounds}
 
 
-def run_bench(seconds=1.0):
+def run_bench(seconds=2.0):
     return {"engine": [bench_case(case, seconds) for case in CASES]}
 
 

@@ -256,8 +256,8 @@ def write_history(path: Path, history) -> None:
 
 def add_bench(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print one JSON object")
-    parser.add_argument("--seconds", type=float, default=1.0,
-                        help="about how long each case is measured (default 1)")
+    parser.add_argument("--seconds", type=float, default=2.0,
+                        help="about how long each case is measured (default 2)")
 
 
 def run_bench(args: argparse.Namespace) -> int:
