@@ -16,6 +16,7 @@ import numpy as np
 
 from gradstep.errors import EditError, SettingError
 from gradstep.model import readouts as readouts_module
+from gradstep.model.network import check_seed
 from gradstep.model.losses import LOSSES, REQUIRED_OUTPUT, loss_and_grad, loss_value
 from gradstep.model.optimizers import OPTIMIZERS, Optimizer
 
@@ -186,9 +187,10 @@ class Trainer:
         self.raw_train, self.raw_test = train, test
         self.settings = settings.checked()
         check_fit(network, train, settings.loss)
-        if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-            raise SettingError(f"seed must be a whole number of 0 or more, got {seed!r}")
-        self.seed = int(seed)
+        try:
+            self.seed = check_seed(seed)
+        except EditError as e:
+            raise SettingError(str(e)) from None
         self.rng = np.random.default_rng(self.seed)
         self.optimizer = Optimizer(settings.optimizer)
         self.step_count = 0

@@ -48,6 +48,13 @@ def check_value(value, what="a weight"):
     return value
 
 
+def check_seed(seed):
+    """A seed as numpy takes it: a whole number of 0 or more; EditError otherwise."""
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise EditError(f"seed must be a whole number of 0 or more, got {seed!r}")
+    return int(seed)
+
+
 def _choice(value, allowed, what):
     if value not in allowed:
         raise EditError(f"{what} must be one of {', '.join(allowed)}; got {value!r}")
@@ -71,9 +78,7 @@ class Network:
         self.constraint = _choice(constraint, constraints.CONSTRAINTS, "constraint")
         self.dtype = np.dtype(_choice(str(dtype), DTYPES, "dtype"))
         self.bias = bool(bias)
-        if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-            raise EditError(f"seed must be a whole number of 0 or more, got {seed!r}")
-        self.seed = int(seed)
+        self.seed = check_seed(seed)
         self._check_limit(sizes, self.bias)
         self.sizes = sizes
         self.rng = np.random.default_rng(self.seed)
@@ -399,9 +404,7 @@ class Network:
     def reinitialize(self, seed=None):
         """Fresh weights from the network's init (a new draw unless a seed is given); biases 0."""
         if seed is not None:
-            if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-                raise EditError(f"seed must be a whole number of 0 or more, got {seed!r}")
-            self.rng = np.random.default_rng(seed)
+            self.rng = np.random.default_rng(check_seed(seed))
         weights, biases = self._fresh(self.sizes)
         self.frozen = [None] * self.depth
         self._assign(self.sizes, [self._enforce(w, None) for w in weights], biases)
