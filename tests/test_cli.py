@@ -234,19 +234,65 @@ def test_help_exits_zero(capsys):
 # --- the app entry -----------------------------------------------------------------------------
 
 
-def test_no_subcommand_launches_the_app_lazily(capsys):
+def test_no_subcommand_launches_the_app_lazily(capsys, tmp_path):
     calls = []
     fake = type(sys)("gradstep.tui.app")
-    fake.launch_app = lambda scenario: calls.append(scenario.name) or 0
+
+    def launch_app(scenario=None, session=None):
+        calls.append(scenario.name if scenario else session)
+        return 0
+
+    fake.launch_app = launch_app
+    session = tmp_path / "s.npz"
+    assert cli.main(["train", "plane", "--steps", "3", "--save", str(session)]) == 0
+    capsys.readouterr()
     with mock.patch.dict(sys.modules, {"gradstep.tui.app": fake}):
-        assert cli.main([]) == 0 and cli.main(["xor"]) == 0
-    assert calls == ["grades", "xor"]
+        assert cli.main([]) == 0 and cli.main(["xor"]) == 0 and cli.main([str(session)]) == 0
+    assert calls == ["grades", "xor", str(session)]
 
 
-def test_no_app_yet_is_a_one_line_error(capsys):
-    with mock.patch.dict(sys.modules, {"gradstep.tui.app": None}):  # None: import fails
-        line = assert_one_error_line(*run(capsys, "plane"))
-    assert line == "gradstep: error: the app is not available yet"
+def test_a_bad_session_file_is_refused_before_the_app_starts(capsys, tmp_path):
+    bad = tmp_path / "bad.npz"
+    bad.write_bytes(b"PK\x03\x04 not really")
+    fake = type(sys)("gradstep.tui.app")
+    fake.launch_app = lambda **kw: pytest.fail("the app must not start")
+    with mock.patch.dict(sys.modules, {"gradstep.tui.app": fake}):
+        line = assert_one_error_line(*run(capsys, str(bad)))
+    assert str(bad) in line
+
+
+# --- sessions ------------------------------------------------------------------------------------
+
+
+def test_a_saved_session_continues_bit_for_bit(capsys, tmp_path):
+    session = tmp_path / "plane.gradstep.npz"
+    status, _, _ = run(capsys, "train", "circle", "--steps", "40", "--save", str(session))
+    assert status == 0 and session.exists()
+    status, resumed, _ = run(capsys, "train", str(session), "--steps", "35", "--json")
+    status2, straight, _ = run(capsys, "train", "circle", "--steps", "75", "--json")
+    assert status == status2 == 0
+    resumed, straight = json.loads(resumed), json.loads(straight)
+    assert resumed["steps"] == straight["steps"] == 75
+    assert resumed["layers"] == straight["layers"]
+    assert resumed["preset"] == "circle"
+
+
+@pytest.mark.parametrize("argv", [
+    ["train", "missing.npz"],
+    ["train", "plane", "--save", "no/such/folder/s.npz"],
+    ["train", "plane", "--save", "."],
+])
+def test_bad_sessions_and_save_targets_are_one_line(capsys, argv):
+    assert_one_error_line(*run(capsys, *argv))
+
+
+def test_seed_does_not_apply_to_a_session(capsys, tmp_path):
+    session = tmp_path / "s.npz"
+    run(capsys, "train", "plane", "--steps", "2", "--save", str(session))
+    line = assert_one_error_line(*run(capsys, "train", str(session), "--seed", "3"))
+    assert "--seed" in line
+    status, out, _ = run(capsys, "train", str(session), "--steps", "1", "--lr", "0.5", "--json")
+    assert status == 0 and json.loads(out)["steps"] == 3
 
 
 # --- random argv ---------------------------------------------------------------------------------
@@ -261,15 +307,20 @@ ARGV = st.lists(st.one_of(WORDS, st.text(max_size=6)), max_size=6)
 
 
 def _no_app(args):
-    cli.load_scenario(args.scenario)
-    raise cli.UsageError("the app is not available yet")
+    if cli.is_session(args.scenario):
+        cli.load_session(args.scenario)
+    else:
+        cli.load_scenario(args.scenario)
+    raise cli.UsageError("(the app is not started in this test)")
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(argv=ARGV)
 def test_random_argv_exits_zero_or_two_without_traceback(tmp_path, capsys, argv):
     os.chdir(tmp_path)  # --csv writes land here
-    with mock.patch.object(cli, "run_app", _no_app):
+    with mock.patch.object(cli, "run_app", _no_app), \
+            mock.patch("gradstep.bench.run_bench", lambda **kw: {}), \
+            mock.patch("gradstep.bench.format_table", lambda results: "bench"):
         try:
             status = cli.main(argv)
         except BaseException as error:  # noqa: BLE001 - the point is that nothing escapes

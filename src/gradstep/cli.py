@@ -1,8 +1,10 @@
 """The command line: parse arguments, call the core, print.
 
-    gradstep [SCENARIO]          the app (gradstep.tui.app.launch_app)
+    gradstep [SCENARIO | FILE.npz]   the app (gradstep.tui.app.launch_app), on a scenario or
+                                 a saved session
     gradstep presets             the shipped scenarios
-    gradstep train SCENARIO      train headless and print the result (--json, --csv FILE)
+    gradstep train SCENARIO      train headless and print the result (--json, --csv, --save)
+    gradstep train FILE.npz      continue a saved session headless
     gradstep bench               steps per second against a plain numpy loop (--json)
 
 A subcommand is one entry of COMMANDS: a function adding its arguments to a subparser and a
@@ -27,7 +29,8 @@ import numpy as np
 from gradstep.errors import GradstepError
 from gradstep.export import history_csv
 from gradstep.files import atomic_write_text
-from gradstep.scenarios.scenario import DEFAULT_SCENARIO, Scenario, list_presets, load_scenario
+from gradstep.session import load_session, save_session
+from gradstep.scenarios.scenario import DEFAULT_SCENARIO, list_presets, load_scenario
 from gradstep.training import MAX_LEARNING_RATE
 
 PROG = "gradstep"
@@ -100,7 +103,8 @@ def run_presets(args: argparse.Namespace) -> int:
 
 
 def add_train(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("scenario", help="a shipped scenario name or the path of a .toml file")
+    parser.add_argument("scenario", help="a shipped scenario name, the path of a .toml file, or "
+                                         "a saved session (.npz) to continue")
     length = parser.add_mutually_exclusive_group()
     length.add_argument("--steps", type=positive_int, help="optimizer steps to take")
     length.add_argument("--epochs", type=positive_int,
@@ -109,38 +113,64 @@ def add_train(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--lr", type=learning_rate, help="learning rate instead of the scenario's")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.add_argument("--csv", metavar="FILE", help="write the loss history to FILE")
+    parser.add_argument("--save", metavar="FILE",
+                        help="save the whole session to FILE (.npz) when training ends")
 
 
-def check_csv_target(text: str) -> Path:
-    """The --csv path, if its folder exists and it is not itself a folder."""
+def check_target(text: str, option: str) -> Path:
+    """An output path, if its folder exists and it is not itself a folder."""
     path = Path(text)
     if not text or "\0" in text:
-        raise UsageError(f"--csv: {text!r} is not a file name")
+        raise UsageError(f"{option}: {text!r} is not a file name")
     folder = path.parent
     if not folder.is_dir():
-        raise UsageError(f"--csv: folder {str(folder)!r} does not exist")
+        raise UsageError(f"{option}: folder {str(folder)!r} does not exist")
     if path.is_dir():
-        raise UsageError(f"--csv: {text!r} is a folder")
+        raise UsageError(f"{option}: {text!r} is a folder")
     if not os.access(folder, os.W_OK):
-        raise UsageError(f"--csv: cannot write in folder {str(folder)!r}")
+        raise UsageError(f"{option}: cannot write in folder {str(folder)!r}")
     return path
 
 
-def run_train(args: argparse.Namespace) -> int:
-    csv_path = check_csv_target(args.csv) if args.csv is not None else None
+def is_session(name: str) -> bool:
+    return name.endswith(".npz")
+
+
+def open_source(args: argparse.Namespace):
+    """(trainer, (name, title, description), default epochs) from a scenario or a session."""
+    if is_session(args.scenario):
+        if args.seed is not None:
+            raise UsageError("--seed reseeds a scenario; a saved session keeps its own seeds")
+        trainer, label = load_session(args.scenario)
+        if args.lr is not None:
+            trainer.change_settings(learning_rate=args.lr)
+        return trainer, label, trainer.settings.epochs
     scenario = load_scenario(args.scenario)
     trainer = scenario.build(seed=args.seed, learning_rate=args.lr)
+    return trainer, (scenario.name, scenario.title, scenario.description), \
+        scenario.training["epochs"]
+
+
+def run_train(args: argparse.Namespace) -> int:
+    csv_path = check_target(args.csv, "--csv") if args.csv is not None else None
+    save_path = check_target(args.save, "--save") if args.save is not None else None
+    trainer, label, default_epochs = open_source(args)
     if args.steps is not None:
         trainer.run(steps=args.steps)
     else:
-        trainer.run(epochs=args.epochs or scenario.training["epochs"])
-    result = summarize(scenario, trainer)
+        trainer.run(epochs=args.epochs or default_epochs)
+    result = summarize(label[0], trainer)
     if csv_path is not None:
         write_history(csv_path, trainer.history)
+    if save_path is not None:
+        try:
+            save_session(save_path, trainer, label)
+        except GradstepError as error:
+            raise UsageError(f"--save: {error}") from None
     if args.json:
         print(json.dumps(result, allow_nan=False))
     else:
-        print(render(scenario, trainer, result))
+        print(render(label, trainer, result))
     return 0
 
 
@@ -156,7 +186,7 @@ def _clean(array: np.ndarray) -> Any:
     return [_clean(item) for item in array]
 
 
-def summarize(scenario: Scenario, trainer) -> dict[str, Any]:
+def summarize(name: str, trainer) -> dict[str, Any]:
     """The run as plain JSON-ready values."""
     evaluation = trainer.evaluate()
     network = trainer.network
@@ -172,7 +202,7 @@ def summarize(scenario: Scenario, trainer) -> dict[str, Any]:
             "neuron_sums": _clean(np.asarray(layer.neuron_sums, float)),
         })
     return {
-        "preset": scenario.name,
+        "preset": name,
         "steps": trainer.step_count,
         "epochs": trainer.epoch_count,
         "train_loss": _finite(evaluation.train_loss),
@@ -187,9 +217,9 @@ def _number(value: float | None) -> str:
     return "—" if value is None else f"{value:.6g}"
 
 
-def render(scenario: Scenario, trainer, result: dict[str, Any]) -> str:
+def render(label: tuple[str, str, str], trainer, result: dict[str, Any]) -> str:
     """The human table: the run, then each layer's sums, then a linear network's weights."""
-    lines = [f"{scenario.name}: {scenario.title}"]
+    lines = [f"{label[0]}: {label[1]}"]
     accuracy = result["accuracy"]
     figures = [
         ("steps", str(result["steps"])),
@@ -275,19 +305,20 @@ def run_bench(args: argparse.Namespace) -> int:
 
 def add_app(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("scenario", nargs="?", default=DEFAULT_SCENARIO,
-                        help=f"a shipped scenario name or a .toml path (default: {DEFAULT_SCENARIO})")
+                        help="a shipped scenario name, a .toml path, or a saved session (.npz) "
+                             f"(default: {DEFAULT_SCENARIO})")
 
 
 def run_app(args: argparse.Namespace) -> int:
-    """Check the scenario, then hand it to the Textual app (imported only now)."""
-    scenario = load_scenario(args.scenario)
-    try:
-        from gradstep.tui.app import launch_app
-    except ImportError as error:  # only the app's absence; a broken app shows its error
-        if error.name not in ("gradstep.tui", "gradstep.tui.app") and "launch_app" not in str(error):
-            raise
-        raise UsageError("the app is not available yet") from None
-    status = launch_app(scenario)
+    """Check the scenario (or session file), then hand it to the Textual app (imported now)."""
+    if is_session(args.scenario):
+        load_session(args.scenario)  # a bad file is refused here, in one line, before the app
+        source = {"session": args.scenario}
+    else:
+        source = {"scenario": load_scenario(args.scenario)}
+    from gradstep.tui.app import launch_app  # imported here: the headless commands skip Textual
+
+    status = launch_app(**source)
     return status if isinstance(status, int) else 0
 
 
