@@ -347,3 +347,10 @@ def test_bench_prints_a_table_and_json(capsys):
     assert status == 0 and all(r["steps_per_s"] > 0 and r["ratio"] > 0 for r in rows)
     status, _, err = run(capsys, "bench", "--seconds", "-1")
     assert status == 2 and err.startswith("gradstep: error:")
+
+
+def test_output_piped_into_a_closed_reader_ends_quietly():
+    # `true` exits at once without reading, so the result is written into a closed pipe
+    result = subprocess.run(f"{sys.executable} -m gradstep train deep-normalized | true",
+                            shell=True, capture_output=True, text=True, timeout=60)
+    assert result.stderr == ""

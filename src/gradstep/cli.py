@@ -379,5 +379,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         message = message.encode("utf-8", "backslashreplace").decode("utf-8")
         print(f"{PROG}: error: {message}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # `gradstep train x | head`: the reader left; nothing to say
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # so the interpreter's final flush is quiet too
+        return 0
     except SystemExit as done:  # --help: argparse printed it and asked to exit
         return done.code if isinstance(done.code, int) else 0
