@@ -120,10 +120,11 @@ class LossPlot(PlotextPlot):
         plt = self.plt
         plt.clear_data()
         steps = history.column("step")
+        n = len(steps)  # read once: a running trainer may add rows meanwhile (toggle, resize)
         drawn = 0
         for column, label, color in (("train_loss", "train", TRAIN_COLOR),
                                      ("test_loss", "test", TEST_COLOR)):
-            x, y = _finite(steps, history.column(column), positive=self.log_scale)
+            x, y = _finite(steps, history.column(column)[:n], positive=self.log_scale)
             if not len(y):
                 continue
             x, y = downsample(x, y, 2 * width)
@@ -151,7 +152,8 @@ class LossPlot(PlotextPlot):
             for step in edits:
                 plt.vline(float(step), EDIT_COLOR)
             return
-        x, y = _finite(steps, self._trainer.history.column("train_loss"), self.log_scale)
+        x, y = _finite(steps, self._trainer.history.column("train_loss")[:len(steps)],
+                       self.log_scale)
         if not len(x):
             return
         at = np.clip(np.searchsorted(x, edits), 0, len(x) - 1)
