@@ -6,7 +6,10 @@ each chunk of steps, so an edit never races a step. The UI takes the lock throug
 which asks the worker to end its chunk after the current step, so a key or a redraw waits
 for one step at most, not a whole chunk. The screen is redrawn from a timer
 (12 Hz) only when the network's version, the step or the selection changed, and at once
-after a key.
+after a key. While training runs, the costly panes (loss plot, output, weight sums: a plotext
+build, a grid of predictions, Rich tables) redraw on every third tick only, and no extra
+evaluation is made per frame (the trainer evaluates at each epoch's end): rendering shares
+the GIL with the worker, so what the screen costs is taken from the steps per second.
 """
 
 from __future__ import annotations
@@ -45,6 +48,9 @@ if TYPE_CHECKING:
 
 CHUNK_SECONDS = 0.02   # the worker holds the lock for about this long per chunk
 REDRAW_HZ = 12
+PANES_EVERY = 3        # while running, the costly panes redraw every 3rd tick (4 Hz)
+CHEAP_PANES = ("NetworkPane", "#weights")
+COSTLY_PANES = ("#readouts", "#loss", "#output")
 NEW_LAYER_SIZE = 4
 
 
@@ -118,7 +124,9 @@ class GradstepApp(App[int]):
         self.running = False
         self.rate: float | None = None  # steps per second while running
         self.training_worker: Worker | None = None
-        self.redraw_count = 0
+        self.redraw_count = 0        # frames drawn (the status line is in every one)
+        self.pane_redraw_count = 0   # frames that also redrew the costly panes
+        self._ticks = 0
         self._drawn = None
         self._set_scenario(scenario, trainer, title, description)
 
@@ -183,22 +191,28 @@ class GradstepApp(App[int]):
                 self.running)
 
     def _tick(self) -> None:
-        if self.running or self._signature() != self._drawn:
+        if self.running:
+            self._ticks += 1
+            self.redraw(costly=self._ticks % PANES_EVERY == 0)
+        elif self._signature() != self._drawn:
             self.redraw()
 
-    def redraw(self) -> None:
-        """Every pane from the trainer, now (under the lock, so no step is half seen)."""
+    def redraw(self, costly: bool = True) -> None:
+        """The panes from the trainer, now (under the lock, so no step is half seen); the
+        costly ones only when `costly`. Paused, the losses shown are evaluated at this step."""
         with self.locked():
             t = self.trainer
             self.layer = max(0, min(self.layer, t.network.depth - 1))
-            if not t.history.size or t.history.last("step") != t.step_count:
+            if not self.running and (not t.history.size
+                                     or t.history.last("step") != t.step_count):
                 t.evaluate()
-            for selector in ("NetworkPane", "#weights", "#readouts", "#loss", "#output"):
+            for selector in CHEAP_PANES + (COSTLY_PANES if costly else ()):
                 self.query_one(selector).update_from(t, self.layer)
             self.query_one(StatusLine).update_from(t, self.layer, running=self.running,
                                                    rate=self.rate)
             self._drawn = self._signature()
         self.redraw_count += 1
+        self.pane_redraw_count += costly
 
     def on_trainer_changed(self, _: TrainerChanged) -> None:
         self.redraw()
