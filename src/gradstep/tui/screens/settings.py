@@ -1,5 +1,8 @@
 """The training settings as a form. Apply (or Enter in a field) hands the raw values to a
-callback that validates them through the trainer: an error is shown inline and nothing changes."""
+callback that validates them through the trainer: an error is shown inline and nothing changes.
+
+The number type (float64 or float32) is a network edit, not a training setting: once the
+settings are applied, a changed dtype goes through the app's `apply_edit("set_dtype", ...)`."""
 
 from __future__ import annotations
 
@@ -13,6 +16,7 @@ from textual.widgets import Button, Input, Label, Select, Switch
 
 from gradstep.model.constraints import CONSTRAINTS
 from gradstep.model.losses import LOSSES
+from gradstep.model.network import DTYPES
 from gradstep.model.optimizers import OPTIMIZERS
 
 
@@ -36,7 +40,7 @@ class SettingsScreen(ModalScreen[bool]):
         grid-rows: 1;
         grid-gutter: 1 0;
         height: auto;
-        margin: 1 0;
+        margin: 1 0 0 0;  /* the error line sits right below: the form fits 80×24 */
     }
     SettingsScreen Input {
         background: $boost;
@@ -68,6 +72,8 @@ class SettingsScreen(ModalScreen[bool]):
         self.settings = settings
         self.constraint = constraint
         self.apply = apply
+        trainer = getattr(self.app, "trainer", None)
+        self.dtype = trainer.network.dtype.name if trainer is not None else DTYPES[0]
 
     def compose(self) -> ComposeResult:
         s = self.settings
@@ -93,6 +99,9 @@ class SettingsScreen(ModalScreen[bool]):
                              id="set-constraint", allow_blank=False, compact=True)
                 yield Label("standardize")
                 yield Switch(s.standardize, id="set-standardize")
+                yield Label("dtype")
+                yield Select([(d, d) for d in DTYPES], value=self.dtype, id="set-dtype",
+                             allow_blank=False, compact=True)
             yield Label("", id="error", markup=False)
             with Horizontal():
                 yield Button("Apply", variant="primary", id="apply", compact=True)
@@ -103,13 +112,16 @@ class SettingsScreen(ModalScreen[bool]):
         Field ids are `set-<name>`."""
         values = {name: self.query_one(f"#set-{name}", Input).value
                   for name in ("learning_rate", "batch_size", "l1", "l2")}
-        for name in ("optimizer", "loss", "constraint"):
+        for name in ("optimizer", "loss", "constraint", "dtype"):
             values[name] = self.query_one(f"#set-{name}", Select).value
         values["standardize"] = self.query_one("#set-standardize", Switch).value
         return values
 
     def submit(self) -> None:
-        error = self.apply(self.values())
+        values = self.values()
+        error = self.apply(values)
+        if not error and values["dtype"] != self.dtype:
+            error = self.app.apply_edit("set_dtype", values["dtype"])
         if error:
             self.query_one("#error", Label).update(error)
         else:
