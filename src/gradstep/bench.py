@@ -1,11 +1,27 @@
-"""`gradstep bench`: optimizer steps per second, measured against a minimal numpy loop.
+"""`gradstep bench`: how fast gradstep trains, and how live its screen stays.
 
 Machines here are shared and noisy, so every figure that matters is a ratio measured in one
 run: the trainer and a hand-written loop doing the same arithmetic take turns, several rounds
-each, and the best round of each is compared.
+each, and the best round of each is compared. Sections:
+
+- engine: steps/s of small networks against a minimal numpy loop (target ≤ 1.5× slower);
+- large: 784-256-256-10 in float32 and float64, as a share of this machine's own float32
+  matmul throughput on the step's shapes (target ≥ 60% for float32);
+- app: the Textual app headless (App.run_test) on circle: steps/s and frames/s while running,
+  and key-to-screen latency (space pressed → the new step in the text sent to the terminal);
+- big: a 512×512 layer in the weights grid, and the loss plot with a million history rows;
+- startup: `gradstep` from process start to its first screen, in a fresh process;
+- memory: peak RSS of each shipped scenario trained headless, in its own process.
 """
 
+import asyncio
+import json
+import math
+import statistics
+import subprocess
+import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -125,8 +141,358 @@ def bench_case(case, seconds=2.0, rounds=5):
             "ratio": best_hand / best_ours, "steps_per_round": steps, "rounds": rounds}
 
 
-def run_bench(seconds=2.0):
-    return {"engine": [bench_case(case, seconds) for case in CASES]}
+
+# ---- large: a 784-wide network against this machine's matmul throughput -------------------
+
+LARGE_SIZES = (784, 256, 256, 10)
+LARGE_BATCH = 128
+
+
+def large_trainer(dtype, samples=4096, seed=0):
+    """784-256-256-10, relu, softmax + cross-entropy, sgd, batch 128, on synthetic data: normal
+    inputs labelled by the argmax of a random linear map; an eighth held out for testing."""
+    rng = np.random.default_rng(seed)
+    n_in, k = LARGE_SIZES[0], LARGE_SIZES[-1]
+    x = rng.normal(size=(samples, n_in))
+    y = (x @ rng.normal(size=(n_in, k))).argmax(axis=1)
+    data = Dataset(x, y, "classification", k, tuple(f"x{i}" for i in range(n_in)),
+                   tuple(str(c) for c in range(k)))
+    test = samples // 8
+    net = Network(list(LARGE_SIZES), "relu", "softmax", init="he", seed=seed, dtype=dtype)
+    settings = TrainingSettings(loss="cross-entropy", learning_rate=0.01, batch_size=LARGE_BATCH)
+    return Trainer(net, data.subset(np.arange(samples - test)),
+                   data.subset(np.arange(samples - test, samples)), settings, seed=seed)
+
+
+def step_flops(sizes, batch):
+    """Matmul FLOPs of one step: per layer the forward a @ W and the weight gradient a.T @ dz,
+    and dz @ W.T for every layer but the first (no gradient is needed for the inputs)."""
+    return sum(2 * batch * a * b * (2 if l == 0 else 3)
+               for l, (a, b) in enumerate(zip(sizes, sizes[1:])))
+
+
+def evaluation_flops(sizes, rows):
+    """Matmul FLOPs of a forward pass over `rows` inputs (an epoch-end evaluation)."""
+    return sum(2 * rows * a * b for a, b in zip(sizes, sizes[1:]))
+
+
+def matmul_reference(sizes, batch, dtype, seed=0):
+    """run(k): the step's matmuls on the same shapes, back to back, k times (outputs preallocated,
+    so this is np.matmul and nothing else)."""
+    rng = np.random.default_rng(seed)
+    acts = [rng.normal(size=(batch, n)).astype(dtype) for n in sizes]
+    weights = [rng.normal(size=(a, b)).astype(dtype) for a, b in zip(sizes, sizes[1:])]
+    grads = [np.empty_like(w) for w in weights]
+    outs = [np.empty_like(a) for a in acts]
+
+    def run(k):
+        for _ in range(k):
+            for l, w in enumerate(weights):
+                np.matmul(acts[l], w, out=outs[l + 1])
+            for l in range(len(weights) - 1, -1, -1):
+                np.matmul(acts[l].T, acts[l + 1], out=grads[l])
+                if l:
+                    np.matmul(acts[l + 1], weights[l].T, out=outs[l])
+    return run
+
+
+def bench_large(dtype, seconds=2.0, rounds=5, samples=4096):
+    """Training FLOP/s of the large case (trainer.run: steps and their epoch-end evaluations,
+    every matmul FLOP counted) against float32 matmuls on the step's shapes, alternating rounds."""
+    trainer = large_trainer(dtype, samples)
+    flops = step_flops(LARGE_SIZES, LARGE_BATCH)
+    eval_rows = len(trainer.x_train) + len(trainer.x_test)
+    reference = matmul_reference(LARGE_SIZES, LARGE_BATCH, np.float32)
+    trainer.run(steps=2)
+    reference(2)
+    steps = max(trainer.steps_per_epoch, 1)
+    while steps / _rate(lambda s: trainer.run(steps=s), steps) < seconds / (4 * rounds) \
+            and steps < 100_000:
+        steps *= 2
+    ours, matmul = [], []
+    for _ in range(rounds):
+        epochs = trainer.epoch_count
+        start = time.perf_counter()
+        done = trainer.run(steps=steps)
+        elapsed = time.perf_counter() - start
+        work = done * flops + (trainer.epoch_count - epochs) * evaluation_flops(LARGE_SIZES,
+                                                                                eval_rows)
+        ours.append((work / elapsed, done / elapsed))
+        matmul.append(flops * _rate(reference, steps))
+    best_flops, best_steps = max(ours)
+    best_matmul = max(matmul)
+    return {"case": f"784-256-256-10 {dtype}, batch {LARGE_BATCH}", "dtype": dtype,
+            "steps_per_s": best_steps, "gflops": best_flops / 1e9,
+            "matmul_float32_gflops": best_matmul / 1e9,
+            "share_of_matmul": best_flops / best_matmul,
+            "step_flops": flops, "steps_per_round": steps, "rounds": rounds}
+
+
+# ---- app: the Textual app headless ----------------------------------------------------------
+
+def _watch_screen(app):
+    """Record what the app sends to the terminal: app.screen_text gathers the text of every
+    frame (escape codes and all) and app.frames counts frames. Headless, Textual still renders
+    each frame; this turns it into terminal output as a real driver would."""
+    from textual._compositor import CompositorUpdate
+
+    app.screen_text, app.frames, app.frame_times = "", 0, []
+    display = app._display
+
+    def watched(screen, renderable):
+        if isinstance(renderable, CompositorUpdate) and not app._batch_count:
+            app.screen_text += renderable.render_segments(app.console)
+            app.frames += 1
+            app.frame_times.append(time.perf_counter())
+        display(screen, renderable)
+
+    app._display = watched
+    return app
+
+
+async def _until(condition, timeout=5.0):
+    deadline = time.perf_counter() + timeout
+    while not condition():
+        if time.perf_counter() > deadline:
+            raise TimeoutError("the screen did not show it in time")
+        await asyncio.sleep(0.0005)
+    return time.perf_counter()
+
+
+async def _key_latencies(app, presses, pause=0.03):
+    """Seconds from each space press to a frame that shows the new step number."""
+    import re
+    latencies = []
+    for _ in range(presses):
+        shown = re.compile(f"step {app.trainer.step_count + 1}(?![0-9])")
+        app.screen_text = ""
+        start = time.perf_counter()
+        app.simulate_key("space")
+        latencies.append(await _until(lambda: shown.search(app.screen_text)) - start)
+        await asyncio.sleep(pause)  # let the frame's timers settle, as between key presses
+    return latencies
+
+
+async def _live_app(seconds, presses, size=(120, 36)):
+    from gradstep.scenarios import load_scenario
+    from gradstep.tui.app import GradstepApp
+
+    app = _watch_screen(GradstepApp(load_scenario("circle")))
+    async with app.run_test(size=size) as pilot:
+        await pilot.pause()
+        latencies = await _key_latencies(app, presses)
+        steps, redraws, panes, frames = (app.trainer.step_count, app.redraw_count,
+                                         app.pane_redraw_count, app.frames)
+        app.screen_text = ""
+        start = time.perf_counter()
+        app.simulate_key("r")
+        await asyncio.sleep(seconds)
+        elapsed = time.perf_counter() - start
+        shows_rate = "steps/s" in app.screen_text  # the status line's rate, after 0.5 s
+        result = {
+            "steps_per_s": (app.trainer.step_count - steps) / elapsed,
+            "redraws_per_s": (app.redraw_count - redraws) / elapsed,
+            "pane_redraws_per_s": (app.pane_redraw_count - panes) / elapsed,
+            "frames_per_s": (app.frames - frames) / elapsed,
+            "status_shows_steps_per_s": shows_rate,
+        }
+        app.simulate_key("r")
+        await _until(lambda: not app.running)
+    result.update(key_latency_ms=1000 * statistics.median(latencies),
+                  key_latency_max_ms=1000 * max(latencies), presses=presses,
+                  seconds=seconds)
+    return result
+
+
+def bench_app(seconds=5.0, presses=20):
+    """The circle scenario in the headless app: space-to-screen latency paused (median of
+    `presses`), then `r` for `seconds`: steps/s, status redraws/s, costly-pane redraws/s and
+    frames/s."""
+    return asyncio.run(_live_app(seconds, presses))
+
+
+# ---- big: a 512×512 layer in the grid, a million-row loss history ------------------------
+
+def _median_ms(run, repeats):
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        run()
+        times.append(time.perf_counter() - start)
+    return 1000 * statistics.median(times)
+
+
+def million_history(rows=1_000_000, seed=0):
+    """A History of `rows` evaluations, filled in one go (a million appends would be what we
+    measured instead): a noisy decaying loss."""
+    from gradstep.training import History
+
+    rng = np.random.default_rng(seed)
+    history = History()
+    steps = np.arange(rows, dtype=float)
+    train = np.exp(-steps / (rows / 5)) + 0.05 * rng.random(rows)
+    history._data = np.vstack([steps, steps // 100, train, train * 1.1, np.full(rows, 0.9)])
+    history.size = rows
+    return history
+
+
+async def _big_panes(repeats, size=(120, 36)):
+    from types import SimpleNamespace
+
+    from gradstep.scenarios import load_scenario
+    from gradstep.tui.app import GradstepApp
+    from gradstep.tui.widgets.loss_plot import LossPlot
+    from gradstep.tui.widgets.weights_grid import WeightsGrid
+
+    trainer = load_scenario("circle").build()
+    trainer.edit("resize", 1, 512)
+    trainer.edit("resize", 2, 512)
+    app = _watch_screen(GradstepApp(trainer=trainer))
+    async with app.run_test(size=size) as pilot:
+        app.layer = 1                      # W1: 512×512
+        app.redraw()
+        await pilot.pause()
+        grid = app.query_one(WeightsGrid)
+        assert grid.dims == (512, 512)
+        rows = grid.scrollable_content_region.height
+
+        def render_grid():
+            for y in range(rows):
+                grid.render_line(y)
+
+        async def key_to_frame(key):
+            frames = app.frames
+            start = time.perf_counter()
+            app.simulate_key(key)
+            done = await _until(lambda: app.frames > frames)
+            await asyncio.sleep(0.02)
+            return done - start
+
+        moves = [await key_to_frame(key) for key in ("down", "right", "pagedown", "end") * 5]
+        nudges = [await key_to_frame("plus") for _ in range(repeats)]
+        result = {
+            "grid_update_ms": _median_ms(lambda: grid.update_from(app.trainer, 1), repeats),
+            "grid_render_ms": _median_ms(render_grid, repeats),
+            "grid_rows": rows,
+            "grid_move_to_frame_ms": 1000 * statistics.median(moves),
+            "grid_edit_to_frame_ms": 1000 * statistics.median(nudges),
+        }
+        plot = app.query_one(LossPlot)
+        fake = SimpleNamespace(history=million_history())
+        result["plot_rows"] = len(fake.history)
+        result["plot_update_ms"] = _median_ms(lambda: plot.update_from(fake), repeats)
+        result["plot_render_ms"] = _median_ms(plot.render, repeats)
+        plot.toggle_log()
+        result["plot_log_update_ms"] = _median_ms(lambda: plot.update_from(fake), repeats)
+    return result
+
+
+def bench_big(repeats=20):
+    """512×512 grid: copy and render (the visible rows), a cursor move or an edit to the next
+    frame; loss plot: update_from and render with a million history rows (medians)."""
+    return asyncio.run(_big_panes(repeats))
+
+
+# ---- start-up and memory, each in a fresh process ------------------------------------------
+
+_PEAK_RSS = """
+import resource
+def peak_rss_kb():
+    # VmHWM: this process's own peak. ru_maxrss also counts the parent's resident pages at fork.
+    try:
+        with open("/proc/self/status") as status:
+            return next(int(line.split()[1]) for line in status if line.startswith("VmHWM:"))
+    except (OSError, StopIteration):
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+"""
+
+_FIRST_SCREEN = _PEAK_RSS + """
+import sys
+from gradstep import cli
+import gradstep.tui.app as app_module
+
+def launch(scenario):
+    app = app_module.GradstepApp(scenario)
+    display = app._display
+    def first(screen, renderable):
+        display(screen, renderable)
+        if renderable is not None and not getattr(app, "_drawn_once", False):
+            app._drawn_once = True
+            renderable.render_segments(app.console)  # what a terminal would be sent
+            print("drawn", peak_rss_kb(), flush=True)
+            app.exit(0)
+    app._display = first
+    app.run(headless=True, size=(120, 36))
+    return 0
+
+app_module.launch_app = launch
+sys.exit(cli.main(sys.argv[1:]))
+"""
+
+_TRAIN_PRESET = _PEAK_RSS + """
+import json, sys, time
+from gradstep.scenarios import load_scenario
+trainer = load_scenario(sys.argv[1]).build()
+end = time.perf_counter() + float(sys.argv[2])
+while trainer.epoch_count < trainer.settings.epochs and not trainer.diverged \\
+        and time.perf_counter() < end:
+    trainer.epoch()
+print(json.dumps([peak_rss_kb(), trainer.epoch_count, trainer.settings.epochs]))
+"""
+
+
+def bench_startup(runs=3):
+    """Seconds from starting `gradstep` (a new Python process, default scenario) to its first
+    frame; median of `runs`, and the process's peak RSS by then."""
+    times, rss = [], []
+    for _ in range(runs):
+        start = time.perf_counter()
+        child = subprocess.Popen([sys.executable, "-c", _FIRST_SCREEN],
+                                 stdout=subprocess.PIPE, text=True)
+        line = child.stdout.readline()
+        times.append(time.perf_counter() - start)
+        child.communicate(timeout=60)
+        if not line.startswith("drawn"):
+            raise RuntimeError("gradstep did not draw its first screen")
+        rss.append(int(line.split()[1]) / 1024)
+    return {"first_screen_s": statistics.median(times), "runs": runs,
+            "app_rss_mb": max(rss)}
+
+
+def _preset_memory(name, seconds):
+    out = subprocess.run([sys.executable, "-c", _TRAIN_PRESET, name, str(seconds)],
+                         capture_output=True, text=True, timeout=120, check=True).stdout
+    rss_kb, epochs, wanted = json.loads(out)
+    return {"preset": name, "peak_rss_mb": rss_kb / 1024, "epochs": epochs,
+            "epochs_wanted": wanted}
+
+
+def bench_memory(names=None, seconds=3.0):
+    """Peak RSS of each shipped scenario, built and trained for its epochs (at most `seconds`)
+    in its own process; two processes at a time."""
+    from gradstep.scenarios.scenario import preset_names
+
+    names = preset_names() if names is None else names
+    with ThreadPoolExecutor(2) as pool:
+        return list(pool.map(lambda n: _preset_memory(n, seconds), names))
+
+
+# ---- all of it ------------------------------------------------------------------------------
+
+def run_bench(seconds=2.0, quick=False):
+    """Every section. `seconds` scales the timed parts; quick=True is a fast smoke run (tests):
+    fewer rounds, a smaller large case, two presets."""
+    rounds = 2 if quick else 5
+    return {
+        "engine": [bench_case(case, seconds, rounds) for case in CASES],
+        "large": [bench_large(dtype, seconds, rounds, 1024 if quick else 4096)
+                  for dtype in ("float32", "float64")],
+        "app": bench_app(min(max(2.5 * seconds, 1.0), 30), 5 if quick else 20),
+        "big": bench_big(3 if quick else 20),
+        "startup": bench_startup(1 if quick else 3),
+        "memory": bench_memory(["circle", "house-prices"] if quick else None,
+                               min(seconds, 0.5) if quick else max(seconds, 3.0)),
+    }
 
 
 def format_table(results):
@@ -136,4 +502,43 @@ def format_table(results):
                      f"{row['hand_loop_steps_per_s']:10,.0f} {row['ratio']:9.2f}×")
     lines.append("slower by = hand-loop steps/s ÷ gradstep steps/s, best of alternating rounds "
                  "(target ≤ 1.5×)")
+    if "large" in results:
+        lines += ["", f"{'large case':36} {'steps/s':>10} {'GFLOP/s':>10} {'matmul f32':>10} "
+                      f"{'share':>7}"]
+        for row in results["large"]:
+            lines.append(f"{row['case']:36} {row['steps_per_s']:10,.1f} {row['gflops']:10.1f} "
+                         f"{row['matmul_float32_gflops']:10.1f} {row['share_of_matmul']:7.0%}")
+        lines.append("GFLOP/s = every matmul FLOP of trainer.run (steps and epoch-end "
+                     "evaluations) ÷ time; matmul f32 = np.matmul float32 on the step's shapes, "
+                     "alternating rounds (target ≥ 60% for float32)")
+    if "app" in results:
+        a = results["app"]
+        lines += ["", "live app (circle, headless, 120×36)",
+                  f"  running: {a['steps_per_s']:,.0f} steps/s (target ≥ 10,000); status line "
+                  f"{a['redraws_per_s']:.1f} redraws/s (target ≥ 10); plot, output and sums "
+                  f"{a['pane_redraws_per_s']:.1f}/s; {a['frames_per_s']:.1f} frames/s; "
+                  f"steps/s shown: {'yes' if a['status_shows_steps_per_s'] else 'NO'}",
+                  f"  space → new step on screen: median {a['key_latency_ms']:.1f} ms, max "
+                  f"{a['key_latency_max_ms']:.1f} ms over {a['presses']} presses "
+                  f"(target ≤ 50 ms median)"]
+    if "big" in results:
+        b = results["big"]
+        lines += ["", "big panes (medians)",
+                  f"  512×512 grid: update {b['grid_update_ms']:.2f} ms, render "
+                  f"{b['grid_rows']} rows {b['grid_render_ms']:.2f} ms, cursor move → frame "
+                  f"{b['grid_move_to_frame_ms']:.1f} ms, edit (+) → frame "
+                  f"{b['grid_edit_to_frame_ms']:.1f} ms",
+                  f"  loss plot, {b['plot_rows']:,} rows: update {b['plot_update_ms']:.1f} ms "
+                  f"(log y {b['plot_log_update_ms']:.1f} ms), render {b['plot_render_ms']:.1f} ms"]
+    if "startup" in results:
+        s = results["startup"]
+        lines += ["", f"start-up: first screen {s['first_screen_s']:.2f} s after process start "
+                      f"(median of {s['runs']}, target < 1 s); app peak RSS "
+                      f"{s['app_rss_mb']:.0f} MB"]
+    if "memory" in results:
+        lines += ["", f"{'peak memory (trained headless)':36} {'MB':>10} {'epochs':>10}"]
+        for row in results["memory"]:
+            lines.append(f"{row['preset']:36} {row['peak_rss_mb']:10.0f} "
+                         f"{row['epochs']:>5}/{row['epochs_wanted']:<4}")
+        lines.append("target < 200 MB for every shipped scenario")
     return "\n".join(lines)
