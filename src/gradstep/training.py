@@ -306,10 +306,11 @@ class Trainer:
         norm_sq = np.dot(new, new)
         if not (math.isfinite(loss) and norm_sq <= MAX_NORM**2):
             self.diverged = True
-            self.status = (f"diverged at step {self.step_count + 1}: the loss or the weights blew "
-                           f"up (became infinite or grew past {MAX_NORM:g}); the last weights "
-                           f"before that are kept; try a smaller learning rate than "
-                           f"{s.learning_rate:g}")
+            # what to try comes first: the status line shows only the start of it
+            self.status = (f"diverged at step {self.step_count + 1}: try a smaller learning rate "
+                           f"than {s.learning_rate:g}; the loss or the weights blew up (became "
+                           f"infinite or grew past {MAX_NORM:g}), the last weights before that "
+                           f"are kept")
             return False
         np.copyto(old, new)  # in place: the per-layer views stay valid
         net.version += 1
