@@ -94,6 +94,11 @@ class UndoStack:
         return entry.label
 
     @property
+    def last(self) -> Entry | None:
+        """The entry `undo` would go back to, or None."""
+        return self._undo[-1] if self._undo else None
+
+    @property
     def can_undo(self) -> bool:
         return bool(self._undo)
 
