@@ -509,4 +509,6 @@ async def test_q_quits_with_status_zero():
         await pilot.press("r")
         await pilot.press("q")
         await pilot.pause()
+        await pilot.press("d")  # the run is unsaved work: q asks first; d quits without saving
+        await pilot.pause()
     assert app.return_code == 0

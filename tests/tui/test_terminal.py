@@ -64,6 +64,8 @@ def test_gradstep_steps_and_quits_in_a_terminal(tmp_path):
         tmux.run("send-keys", "-t", "gs", "Space")
         tmux.wait_for(lambda s: "step 1 " in s, what="step 1")
         tmux.run("send-keys", "-t", "gs", "q")
+        tmux.wait_for(lambda s: "unsaved changes" in s, what="the unsaved-changes question")
+        tmux.run("send-keys", "-t", "gs", "d")  # quit without saving
         deadline = time.monotonic() + 20
         while not marker.exists() or not marker.read_text().strip():
             assert time.monotonic() < deadline, f"gradstep did not exit:\n{tmux.screen()}"

@@ -30,6 +30,7 @@ from textual.worker import Worker, get_current_worker
 from gradstep.errors import GradstepError
 from gradstep.model.activations import HIDDEN, OUTPUT
 from gradstep.tui.commands import GradstepCommands
+from gradstep.tui.keep import RUN, KeepMixin, edit_label
 from gradstep.tui.messages import TrainerChanged, TrainingStopped
 from gradstep.tui.screens.help import HelpScreen
 from gradstep.tui.screens.picker import ScenarioPicker
@@ -88,22 +89,33 @@ COMMAND_TABLE = [
     ("delete,backspace", "remove_layer", "Remove layer", "remove the selected hidden "
                                                          "layer (▸)"),
     ("c", "cycle_activation", "Activation", "cycle the activation of the selected layer (▸)"),
+    ("z", "resize_layer", "Size", "type the number of neurons of the selected hidden layer (▸)"),
     ("s", "settings", "Settings", "learning rate, batch size, optimizer, loss, L1, L2, "
                                   "constraint, standardize"),
     ("g", "toggle_log", "Log loss", "loss plot: linear or log scale"),
     ("p", "pick", "Scenarios", "load another scenario"),
     ("l", "lesson", "Lesson", "show or hide the scenario's lesson"),
+    ("u", "undo", "Undo", "undo the last change or block of training steps"),
+    ("ctrl+y", "redo", "Redo", "redo what u undid"),
+    ("ctrl+s", "save", "Save", "save the session (a .npz file); asks for a name the first time"),
+    ("ctrl+o", "open", "Open", "open a saved session file"),
+    ("e", "export", "Export", "export the weights (JSON), the loss (CSV) or a screenshot (SVG); "
+                            "load weights"),
+    ("", "export_weights", "Export weights", "write the weights as JSON"),
+    ("", "export_loss", "Export loss", "write the loss history as CSV"),
+    ("", "export_screenshot", "Screenshot", "write the screen as SVG"),
+    ("", "load_weights", "Load weights", "read weights from a JSON file (u undoes it)"),
     ("question_mark", "help", "Help", "all keys"),
     ("q", "quit", "Quit", "leave gradstep"),
 ]
-FOOTER_KEYS = {"space", "n", "r", "x", "left_square_bracket", "right_square_bracket", "s",
-               "p", "l", "question_mark", "q"}
+FOOTER_KEYS = {"space", "n", "r", "left_square_bracket", "right_square_bracket", "s",
+               "p", "u", "ctrl+s", "question_mark", "q"}  # l: the lesson box names it
 
 
 TALL = 32  # rows from which the lesson shows at launch and the panes take their full size
 
 
-class GradstepApp(App[int]):
+class GradstepApp(KeepMixin, App[int]):
     CSS_PATH = "app.tcss"
     TITLE = "gradstep"
     COMMANDS = App.COMMANDS | {GradstepCommands}
@@ -113,10 +125,10 @@ class GradstepApp(App[int]):
     COMMAND_TABLE = COMMAND_TABLE
     BINDINGS = [Binding(keys, action, title, show=keys in FOOTER_KEYS, priority=True,
                         id=f"gradstep.{keys.split(',')[0]}")
-                for keys, action, title, _ in COMMAND_TABLE]
+                for keys, action, title, _ in COMMAND_TABLE if keys]  # "": palette only
 
     def __init__(self, scenario=None, *, trainer: Trainer | None = None,
-                 title: str | None = None, description: str = "") -> None:
+                 title: str | None = None, description: str = "", session=None) -> None:
         super().__init__()
         self.lock = threading.Lock()
         self._ui_waiting = threading.Event()  # the UI wants the lock: the worker yields it
@@ -128,7 +140,11 @@ class GradstepApp(App[int]):
         self.pane_redraw_count = 0   # frames that also redrew the costly panes
         self._ticks = 0
         self._drawn = None
-        self._set_scenario(scenario, trainer, title, description)
+        if session is not None:  # a session file: its trainer, lesson, and the file for ctrl+s
+            self.open_at_launch(session)
+        else:
+            self._set_scenario(scenario, trainer, title, description)
+            self.init_keep()
 
     def notify(self, message: str, *, title: str = "", severity="information",
                timeout: float | None = None, markup: bool = False) -> None:
@@ -227,14 +243,14 @@ class GradstepApp(App[int]):
 
     # ---- training ----------------------------------------------------------------------
     def action_step(self) -> None:
-        with self.locked():
+        with self.locked(), self.recording_steps("a step"):
             stepped = self.trainer.step()
         if not stepped:
             self.notify(self.trainer.status, severity="error", title="diverged")
         self.redraw()
 
     def action_epoch(self) -> None:
-        with self.locked():
+        with self.locked(), self.recording_steps("an epoch"):
             self.trainer.epoch()
         if self.trainer.diverged:
             self.notify(self.trainer.status, severity="error", title="diverged")
@@ -243,7 +259,11 @@ class GradstepApp(App[int]):
     def action_run(self) -> None:
         if self.running:
             self.pause()
+            with self.locked():
+                self.end_run_entry()  # a run that took no step leaves nothing to undo
         else:
+            with self.locked():
+                self.undo_stack.record(self.trainer, RUN)  # the whole run is one undo entry
             self.running = True
             self.rate = None
             self.training_worker = self.train()
@@ -263,6 +283,8 @@ class GradstepApp(App[int]):
         window_start, window_steps = time.perf_counter(), 0
         while not worker.is_cancelled:
             with self.lock:
+                if worker.is_cancelled:  # paused while waiting for the lock
+                    break
                 trainer = self.trainer
                 end = time.perf_counter() + CHUNK_SECONDS
                 while True:
@@ -287,12 +309,14 @@ class GradstepApp(App[int]):
             return
         self.running = False
         self.rate = None
+        with self.locked():
+            self.end_run_entry()
         if message.diverged:
             self.notify(self.trainer.status, severity="error", title="diverged")
         self.redraw()
 
     def action_reset(self) -> None:
-        with self.locked():
+        with self.locked(), self.recording("reset"):
             self.trainer.reset()
         self.notify("new random weights; step, epoch and history start again", title="reset")
         self.redraw()
@@ -301,7 +325,7 @@ class GradstepApp(App[int]):
     def apply_edit(self, method: str, *args) -> str | None:
         """Apply a network edit under the lock; the error message, or None when it was made."""
         try:
-            with self.locked():
+            with self.locked(), self.recording(edit_label(method, args)):
                 self.trainer.edit(method, *args)
         except GradstepError as e:
             return str(e)
@@ -348,6 +372,21 @@ class GradstepApp(App[int]):
             self.edit_or_notify("resize", k, size - 1,
                                 done=f"layer {k}: {size - 1} neurons; neuron {size - 1} and its "
                                      f"weights are gone")
+
+    def action_resize_layer(self) -> None:
+        k = self._hidden_target("set a size")
+        if k is None:
+            return
+
+        def apply(text: str) -> str | None:
+            try:
+                size = parse_whole(text, "the number of neurons")
+            except GradstepError as e:
+                return str(e)
+            return self.apply_edit("resize", k, size)
+
+        self.push_screen(ValueEditor(f"the number of neurons of layer {k}",
+                                     self.trainer.network.sizes[k], apply))
 
     def action_insert_layer(self) -> None:
         k = self.layer + 1
@@ -410,7 +449,8 @@ class GradstepApp(App[int]):
                     value = float(net.biases[message.layer][message.col])
                 else:
                     value = float(net.weights[message.layer][message.row, message.col])
-                self.trainer.edit(method, *index, value + message.delta)
+                with self.recording(f"nudge {what} by {message.delta:+g}"):
+                    self.trainer.edit(method, *index, value + message.delta)
         except GradstepError as e:
             self.notify(str(e), severity="error", title="not changed")
         self.redraw()
@@ -446,8 +486,11 @@ class GradstepApp(App[int]):
             return str(e)
         changes = {k: v for k, v in changes.items() if getattr(t.settings, k) != v}
         constraint, old_constraint = values["constraint"], t.network.constraint
+        if not changes and constraint == old_constraint:
+            return None
         try:
-            with self.locked():
+            with self.locked(), self.recording("settings: " + ", ".join(
+                    [*changes, *(["constraint"] if constraint != old_constraint else [])])):
                 old = t.settings
                 if changes:
                     t.change_settings(**changes)
@@ -491,9 +534,11 @@ class GradstepApp(App[int]):
                      ("minus", f"nudge it by -{WeightsGrid.NUDGE}"),
                      ("f", "freeze or unfreeze the weight (* marks it; training leaves it)")]
         self.push_screen(HelpScreen([
-            ("Training and network", [(k, d) for k, _, _, d in self.COMMAND_TABLE]),
+            ("Training and network", [(k, d) for k, _, _, d in self.COMMAND_TABLE if k]),
             ("Weights grid", grid_keys),
             ("Anywhere", [("ctrl+p", "command palette: every action above by name")]),
+            ("In the command palette only", [(k, f"{t}: {d}") for k, _, t, d in self.COMMAND_TABLE
+                                             if not k]),
         ]))
 
     def action_pick(self) -> None:
@@ -503,7 +548,7 @@ class GradstepApp(App[int]):
         except (ImportError, GradstepError) as e:
             presets, error = [], f"no scenarios to list: {e}"
         current = getattr(self.scenario, "name", None)
-        self.push_screen(ScenarioPicker(presets, current, error), self.load_scenario)
+        self.push_screen(ScenarioPicker(presets, current, error), self.pick_scenario)
 
     def load_scenario(self, name: str | None) -> None:
         if not name:
@@ -519,6 +564,7 @@ class GradstepApp(App[int]):
         with self.locked():
             self._set_scenario(scenario, trainer, None, "")
             self.layer = 0
+            self.scenario_loaded()
         lesson = self.query_one(Lesson)
         lesson.show(self.lesson_title, self.lesson_text)
         lesson.remove_class("-hidden")  # a new scenario, a new lesson to read
@@ -527,12 +573,13 @@ class GradstepApp(App[int]):
 
     def action_quit(self) -> None:
         self.pause()
-        self.exit(0)
+        self.quit_asking()  # keep.py: asks first when there are unsaved changes
 
 
-def launch_app(scenario) -> int:
-    """Run the app on a scenario until the person quits; the exit code."""
-    app = GradstepApp(scenario)
+def launch_app(scenario=None, *, session=None) -> int:
+    """Run the app on a scenario, or on a saved session file (a path), until the person quits;
+    the exit code. A bad session file raises SessionError before the app starts."""
+    app = GradstepApp(scenario, session=session)
     result = app.run()
     if isinstance(result, int):
         return result

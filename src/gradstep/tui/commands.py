@@ -13,7 +13,8 @@ class GradstepCommands(Provider):
     def _commands(self):
         app = self.app
         for keys, action, title, description in app.COMMAND_TABLE:
-            yield f"{title} ({keys})", description, partial(app.run_action, action)
+            text = f"{title} ({keys})" if keys else title  # no keys: a palette-only command
+            yield text, description, partial(app.run_action, action)
 
     async def discover(self) -> Hits:
         for text, description, command in self._commands():
