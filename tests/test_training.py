@@ -211,3 +211,15 @@ def test_negative_seeds_are_refused():
         Network([2, 1], seed=-1)
     with pytest.raises(SettingError):
         trainer((3, 1), seed=0).__class__(Network([3, 1]), regression(), regression(), seed=-1)
+
+
+def test_restore_puts_back_a_history_row_an_edit_overwrote_in_place():
+    t = trainer((3, 4, 1), regression(n=20), batch_size=20)
+    t.run(steps=3)
+    before = t.history.column("train_loss").copy()
+    snap = t.snapshot()
+    t.edit("set_weight", 0, 0, 0, 5.0)
+    t.evaluate()  # same step: replaces the last row of the shared history
+    assert t.history.column("train_loss")[-1] != before[-1]
+    t.restore(snap)
+    np.testing.assert_array_equal(t.history.column("train_loss"), before)

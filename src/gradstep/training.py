@@ -87,15 +87,21 @@ class History:
         self._data[:, self.size] = row
         self.size += 1
 
-    def copy(self, size=None, edits=None):
-        """A new History holding the first `size` rows (all by default)."""
+    def copy(self, size=None, edits=None, last_row=None):
+        """A new History holding the first `size` rows (all by default), the last of them
+        replaced by `last_row` when given."""
         size = self.size if size is None else size
         new = History()
         new._data = self._data[:, :max(size, 64)].copy()
         new._data[:, size:] = np.nan
+        if last_row is not None and size:
+            new._data[:, size - 1] = last_row
         new.size = size
         new.edits = list(self.edits if edits is None else edits)
         return new
+
+    def row(self, index):
+        return self._data[:, index].copy()
 
     def column(self, name):
         return self._data[self.COLUMNS.index(name), :self.size]
@@ -123,6 +129,8 @@ class Snapshot:
     history: "History"
     history_size: int
     edits: tuple
+    last_row: object = None  # the history's last row, copied: an evaluation at the same step
+                             # replaces that row in place in the shared history
 
 
 @dataclass(frozen=True)
@@ -416,6 +424,7 @@ class Trainer:
             diverged=self.diverged, status=self.status, last_loss=self.last_loss,
             history=self.history, history_size=len(self.history),
             edits=tuple(self.history.edits),
+            last_row=self.history.row(len(self.history) - 1) if len(self.history) else None,
         )
 
     def restore(self, snap):
@@ -428,7 +437,7 @@ class Trainer:
         self.rng = np.random.default_rng()
         self.rng.bit_generator.state = snap.rng_state
         self.diverged, self.status, self.last_loss = snap.diverged, snap.status, snap.last_loss
-        self.history = snap.history.copy(snap.history_size, snap.edits)
+        self.history = snap.history.copy(snap.history_size, snap.edits, snap.last_row)
         self.has_gradients = False
         self._prepare_data()
         self._order = None if snap.order is None else snap.order.copy()

@@ -25,7 +25,6 @@ MAX_BYTES = 64 * 2**20
 class Entry:
     label: str
     snapshot: object     # Trainer.Snapshot
-    last_row: tuple      # the history's last evaluation when recorded (see _restore)
 
 
 def _arrays(snapshot):
@@ -51,7 +50,7 @@ class UndoStack:
     # ---- recording ---------------------------------------------------------------------
     def record(self, trainer, label: str) -> None:
         """Remember the trainer as it is now, before a change called `label`."""
-        self._undo.append(_entry(trainer, label))
+        self._undo.append(Entry(label, trainer.snapshot()))
         self._redo.clear()
         self._trim()
 
@@ -80,8 +79,8 @@ class UndoStack:
         if not self._undo:
             return None
         entry = self._undo.pop()
-        self._redo.append(_entry(trainer, entry.label))
-        _restore(trainer, entry)
+        self._redo.append(Entry(entry.label, trainer.snapshot()))
+        trainer.restore(entry.snapshot)
         return entry.label
 
     def redo(self, trainer) -> str | None:
@@ -89,8 +88,8 @@ class UndoStack:
         if not self._redo:
             return None
         entry = self._redo.pop()
-        self._undo.append(_entry(trainer, entry.label))
-        _restore(trainer, entry)
+        self._undo.append(Entry(entry.label, trainer.snapshot()))
+        trainer.restore(entry.snapshot)
         return entry.label
 
     @property
@@ -129,17 +128,3 @@ class UndoStack:
             self._undo.pop(0)
         while len(self._undo) > 1 and self.memory() > self.max_bytes:
             self._undo.pop(0)
-
-
-def _entry(trainer, label):
-    h = trainer.history
-    return Entry(label, trainer.snapshot(), tuple(h.last(c) for c in h.COLUMNS))
-
-
-def _restore(trainer, entry):
-    """Restore a snapshot. The history is shared with the trainer, and an evaluation at the
-    same step after the snapshot replaces its last row in place, so that row is put back."""
-    trainer.restore(entry.snapshot)
-    h = trainer.history
-    if h.size and h.last("step") == entry.last_row[0]:
-        h.record(*entry.last_row)
