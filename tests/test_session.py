@@ -162,3 +162,16 @@ def test_meta_edits_that_break_the_network_are_refused(tmp_path):
     np.savez(path, **arrays)
     with pytest.raises(SessionError):
         load_session(path)
+
+
+def test_saved_files_get_ordinary_permissions_and_keep_them(tmp_path):
+    path = tmp_path / "s.npz"
+    old = os.umask(0o022)
+    try:
+        atomic_write(path, lambda f: f.write(b"one"))
+        assert (path.stat().st_mode & 0o777) == 0o644
+        path.chmod(0o600)
+        atomic_write(path, lambda f: f.write(b"two"))
+        assert (path.stat().st_mode & 0o777) == 0o600 and path.read_bytes() == b"two"
+    finally:
+        os.umask(old)

@@ -18,6 +18,7 @@ def atomic_write(path, write):
         raise GradstepError(f"cannot write {path}: {e.strerror or e}") from None
     try:
         with os.fdopen(fd, "wb") as f:
+            os.fchmod(f.fileno(), _mode_for(path))  # mkstemp makes 0600; a saved file is not secret
             write(f)
             f.flush()
             os.fsync(f.fileno())
@@ -38,6 +39,16 @@ def atomic_write(path, write):
             os.close(dir_fd)
     except OSError:
         pass
+
+
+def _mode_for(path):
+    """The mode the file has now, or what a plain open() would give it under the umask."""
+    try:
+        return os.stat(path).st_mode & 0o7777
+    except OSError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
 
 
 def atomic_write_text(path, text):
