@@ -252,6 +252,7 @@ class OutputView(Vertical):
         super().__init__(name=name, id=id, classes=classes, disabled=disabled)
         self.mode = ""   # "curve", "heatmap" or "table", set by the first update
         self._trainer = None
+        self._caption_shown = ""
 
     def compose(self) -> ComposeResult:
         yield PlotextPlot(id="output-curve")
@@ -294,7 +295,13 @@ class OutputView(Vertical):
             self._set_mode("table")
             self._draw_table(trainer)
             where = f"{inputs} inputs: the heatmap needs 2 inputs"
-        self.query_one("#output-caption", Static).update(self._caption(trainer, where))
+        caption = self._caption(trainer, where)
+        if caption.plain != self._caption_shown:
+            # a layout pass only when the length changes (it may wrap onto a second line):
+            # while training, only the digits change
+            layout = len(caption.plain) != len(self._caption_shown)
+            self.query_one("#output-caption", Static).update(caption, layout=layout)
+            self._caption_shown = caption.plain
 
     # ---- pieces ------------------------------------------------------------------------
     @staticmethod
