@@ -223,3 +223,14 @@ def test_restore_puts_back_a_history_row_an_edit_overwrote_in_place():
     assert t.history.column("train_loss")[-1] != before[-1]
     t.restore(snap)
     np.testing.assert_array_equal(t.history.column("train_loss"), before)
+
+
+def test_an_evaluation_stops_being_current_after_a_step_an_edit_or_a_setting():
+    t = trainer((3, 4, 1))
+    assert t.evaluation_current
+    for change in (lambda: t.step(), lambda: t.edit("set_weight", 0, 0, 0, 2.0),
+                   lambda: t.change_settings(learning_rate=0.1)):
+        change()
+        assert not t.evaluation_current
+        t.evaluate()
+        assert t.evaluation_current

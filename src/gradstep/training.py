@@ -372,7 +372,13 @@ class Trainer:
         with np.errstate(all="ignore"):
             return self._evaluate()
 
+    @property
+    def evaluation_current(self):
+        """Whether the history's last evaluation is of the network and settings as they are now."""
+        return self._evaluated == (self.step_count, self.network.version, self.settings)
+
     def _evaluate(self):
+        self._evaluated = (self.step_count, self.network.version, self.settings)
         train_loss, train_accuracy = self._measure(self.x_train, self.y_train, self.raw_train)
         test_loss, accuracy = self._measure(self.x_test, self.y_test, self.raw_test)
         if not len(self.x_test):

@@ -512,3 +512,18 @@ async def test_q_quits_with_status_zero():
         await pilot.press("d")  # the run is unsaved work: q asks first; d quits without saving
         await pilot.pause()
     assert app.return_code == 0
+
+
+async def test_the_loss_shown_follows_an_edit_at_the_same_step():
+    app = make_app("plane")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("space")
+        await pilot.pause()
+        before = status_text(app)
+        for _ in range(5):
+            await pilot.press("plus")
+        await pilot.pause()
+        assert app.trainer.step_count == 1
+        loss = app.trainer.evaluate().train_loss
+        assert status_text(app) != before
+        assert f"train loss {loss:.4g}" in status_text(app)

@@ -219,8 +219,7 @@ class GradstepApp(KeepMixin, App[int]):
         with self.locked():
             t = self.trainer
             self.layer = max(0, min(self.layer, t.network.depth - 1))
-            if not self.running and (not t.history.size
-                                     or t.history.last("step") != t.step_count):
+            if not self.running and not t.evaluation_current:  # a step, an edit, a setting
                 t.evaluate()
             for selector in CHEAP_PANES + (COSTLY_PANES if costly else ()):
                 self.query_one(selector).update_from(t, self.layer)
