@@ -288,6 +288,8 @@ def add_bench(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.add_argument("--seconds", type=float, default=2.0,
                         help="about how long each case is measured (default 2)")
+    parser.add_argument("--quick", action="store_true",
+                        help="a fast, rough run: fewer rounds, smaller cases")
 
 
 def run_bench(args: argparse.Namespace) -> int:
@@ -295,7 +297,7 @@ def run_bench(args: argparse.Namespace) -> int:
 
     if not (math.isfinite(args.seconds) and 0.05 <= args.seconds <= 600):
         raise UsageError("--seconds must be between 0.05 and 600")
-    results = bench.run_bench(seconds=args.seconds)
+    results = bench.run_bench(seconds=args.seconds, quick=args.quick)
     print(json.dumps(results) if args.json else bench.format_table(results))
     return 0
 
