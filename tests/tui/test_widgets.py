@@ -323,3 +323,22 @@ async def test_readouts_small_pane_and_diverged_trainer():
         await pilot.pause()
         text = screen_text(pilot.app)
         assert "Σw" in text and "W0 3→4" in text
+
+
+async def test_loss_plot_labels_stay_short_for_huge_losses():
+    t = trainer(sizes=(3, 4, 1))
+    for step, loss in ((1, 3.0486865155796048e16), (2, 1.2e15), (3, 5.0)):
+        t.history.record(step, 0, loss, math.nan, math.nan)
+    async with One(LossPlot()).run_test(size=(60, 16)) as pilot:
+        plot = pilot.app.query_one(LossPlot)
+        plot.update_from(t)
+        await pilot.pause()
+        text = screen_text(pilot.app)
+        assert "3.05e+16" in text and "30486865155796048" not in text
+
+
+def test_tick_labels_are_short_but_distinct():
+    from gradstep.tui.widgets.loss_plot import distinct_labels
+    assert distinct_labels([1.0, 2.0, 3.0]) == ["1", "2", "3"]
+    assert distinct_labels([1.0081, 1.0084, 1.0087]) == ["1.0081", "1.0084", "1.0087"]
+    assert distinct_labels([3.0486865155796048e16, 1e15]) == ["3.05e+16", "1e+15"]

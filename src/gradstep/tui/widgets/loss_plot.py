@@ -6,6 +6,8 @@ curves are min-max downsampled to about twice the plot's width before they are d
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from textual_plotext import PlotextPlot
 
@@ -57,6 +59,15 @@ def short_number(value: float) -> str:
         if abs(value) >= size:
             return f"{value / size:.3g}{suffix}"
     return f"{value:.4g}"
+
+
+def distinct_labels(values):
+    """The values in as few significant digits (3 to 8) as keep every label distinct."""
+    for digits in range(3, 9):
+        labels = [f"{v:.{digits}g}" for v in values]
+        if len(set(labels)) == len(labels):
+            break
+    return labels
 
 
 def _finite(x, y, positive=False):
@@ -122,6 +133,7 @@ class LossPlot(PlotextPlot):
         steps = history.column("step")
         n = len(steps)  # read once: a running trainer may add rows meanwhile (toggle, resize)
         drawn = 0
+        y_lo, y_hi = math.inf, -math.inf
         for column, label, color in (("train_loss", "train", TRAIN_COLOR),
                                      ("test_loss", "test", TEST_COLOR)):
             x, y = _finite(steps, history.column(column)[:n], positive=self.log_scale)
@@ -131,6 +143,7 @@ class LossPlot(PlotextPlot):
             # a legend box would cover a small plot; the title names the colours instead
             plt.plot(x.tolist(), y.tolist(), color=color, marker="braille")
             drawn += 1
+            y_lo, y_hi = min(y_lo, float(y.min())), max(y_hi, float(y.max()))
         # plotext's log axis fails on an empty plot (reverse_scale(None)): stay linear until
         # there is something positive to draw; the title keeps saying "log y"
         plt.yscale("log" if self.log_scale and drawn else "linear")
@@ -143,6 +156,9 @@ class LossPlot(PlotextPlot):
                 plt.xlim(lo, hi)
             ticks = nice_ticks(lo, hi, 5 if width >= 60 else 3)
             plt.xticks(ticks, [short_number(t) for t in ticks])
+            if not self.log_scale and y_hi > y_lo:  # plotext would print 3e16 with all digits
+                y_ticks = np.linspace(y_lo, y_hi, 5).tolist()
+                plt.yticks(y_ticks, distinct_labels(y_ticks))
         self.refresh()
 
     def _mark_edits(self, edits, steps, width):
