@@ -342,3 +342,18 @@ def test_tick_labels_are_short_but_distinct():
     assert distinct_labels([1.0, 2.0, 3.0]) == ["1", "2", "3"]
     assert distinct_labels([1.0081, 1.0084, 1.0087]) == ["1.0081", "1.0084", "1.0087"]
     assert distinct_labels([3.0486865155796048e16, 1e15]) == ["3.05e+16", "1e+15"]
+
+
+async def test_log_scale_after_linear_ticks_draws():
+    t = trainer(sizes=(3, 4, 1))
+    for step, loss in ((1, 0.5), (2, 0.3), (3, 0.2)):
+        t.history.record(step, 0, loss, math.nan, math.nan)
+    async with One(LossPlot()).run_test(size=(60, 16)) as pilot:
+        plot = pilot.app.query_one(LossPlot)
+        plot.update_from(t)
+        await pilot.pause()
+        plot.toggle_log()  # the linear axis's ticks (below 1) must not reach the log axis
+        await pilot.pause()
+        plot.update_from(t)  # a second build: plotext would take the log of the logged ticks
+        await pilot.pause()
+        assert "log y" in screen_text(pilot.app)

@@ -156,9 +156,11 @@ class LossPlot(PlotextPlot):
                 plt.xlim(lo, hi)
             ticks = nice_ticks(lo, hi, 5 if width >= 60 else 3)
             plt.xticks(ticks, [short_number(t) for t in ticks])
-            if not self.log_scale and y_hi > y_lo:  # plotext would print 3e16 with all digits
-                y_ticks = np.linspace(y_lo, y_hi, 5).tolist()
-                plt.yticks(y_ticks, distinct_labels(y_ticks))
+            # our own y ticks, always: plotext prints 3e16 with all its digits, and it keeps
+            # ticks across clear_data, so a linear axis's ticks would reach a log axis
+            spaced = np.geomspace if self.log_scale else np.linspace
+            y_ticks = spaced(y_lo, y_hi, 5 if y_hi > y_lo else 1).tolist()
+            plt.yticks(y_ticks, distinct_labels(y_ticks))
         self.refresh()
 
     def _mark_edits(self, edits, steps, width):
