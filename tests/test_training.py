@@ -234,3 +234,10 @@ def test_an_evaluation_stops_being_current_after_a_step_an_edit_or_a_setting():
         assert not t.evaluation_current
         t.evaluate()
         assert t.evaluation_current
+
+
+def test_run_stops_when_asked_after_a_step():
+    t = trainer((3, 4, 1))
+    calls = []
+    done = t.run(steps=100, stop=lambda: calls.append(1) or len(calls) == 7)
+    assert done == 7 and t.step_count == 7

@@ -333,8 +333,9 @@ class Trainer:
         w_old, w_new = old[:n], new[:n]
         w_new[(w_old * w_new < 0) | ((w_old == 0) & (np.abs(grad[:n]) <= l1))] = 0.0
 
-    def run(self, steps=None, epochs=None):
-        """Take `steps` steps or `epochs` whole epochs; stops early on divergence. Returns steps done."""
+    def run(self, steps=None, epochs=None, stop=None):
+        """Take `steps` steps or `epochs` whole epochs; stops early on divergence, or when
+        `stop()` (checked after each step) says so. Returns the steps done."""
         if epochs is not None:
             steps = epochs * self.steps_per_epoch
             if self._position < len(self.x_train):  # finish the epoch under way first
@@ -345,6 +346,8 @@ class Trainer:
                 if not self._step():
                     break
                 done += 1
+                if stop is not None and stop():
+                    break
         return done
 
     def epoch(self):

@@ -48,6 +48,7 @@ if TYPE_CHECKING:
     from gradstep.training import Trainer
 
 CHUNK_SECONDS = 0.02   # the worker holds the lock for about this long per chunk
+MAX_CHUNK_STEPS = 10**9  # a chunk ends on time, on a waiting UI or on divergence, not on count
 REDRAW_HZ = 12
 PANES_EVERY = 3        # while running, the costly panes redraw every 3rd tick (4 Hz)
 CHEAP_PANES = ("NetworkPane", "#weights")
@@ -284,15 +285,11 @@ class GradstepApp(KeepMixin, App[int]):
             with self.lock:
                 if worker.is_cancelled:  # paused while waiting for the lock
                     break
-                trainer = self.trainer
                 end = time.perf_counter() + CHUNK_SECONDS
-                while True:
-                    if not trainer.step():
-                        diverged = True
-                        break
-                    window_steps += 1
-                    if self._ui_waiting.is_set() or time.perf_counter() >= end:
-                        break
+                window_steps += self.trainer.run(
+                    steps=MAX_CHUNK_STEPS,
+                    stop=lambda: self._ui_waiting.is_set() or time.perf_counter() >= end)
+                diverged = self.trainer.diverged
             now = time.perf_counter()
             if now - window_start >= 0.5:
                 self.rate = window_steps / (now - window_start)
