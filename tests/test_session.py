@@ -175,3 +175,13 @@ def test_saved_files_get_ordinary_permissions_and_keep_them(tmp_path):
         assert (path.stat().st_mode & 0o777) == 0o600 and path.read_bytes() == b"two"
     finally:
         os.umask(old)
+
+
+def test_writable_path_says_what_is_wrong_with_a_name(tmp_path):
+    from gradstep.files import writable_path
+    assert writable_path(tmp_path / "s", ".gradstep.npz") == tmp_path / "s.gradstep.npz"
+    assert writable_path(tmp_path / "s.npz", ".gradstep.npz") == tmp_path / "s.npz"
+    for name, says in (("", "not a file name"), (tmp_path, "is a folder"),
+                       (tmp_path / "no" / "s.npz", "does not exist")):
+        with pytest.raises(GradstepError, match=says):
+            writable_path(name)

@@ -16,7 +16,6 @@ each, and the best round of each is compared. Sections:
 
 import asyncio
 import json
-import math
 import statistics
 import subprocess
 import sys

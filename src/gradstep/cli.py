@@ -28,7 +28,7 @@ import numpy as np
 
 from gradstep.errors import GradstepError
 from gradstep.export import history_csv
-from gradstep.files import atomic_write_text
+from gradstep.files import atomic_write_text, writable_path
 from gradstep.session import load_session, save_session
 from gradstep.scenarios.scenario import DEFAULT_SCENARIO, list_presets, load_scenario
 from gradstep.training import MAX_LEARNING_RATE
@@ -118,18 +118,11 @@ def add_train(parser: argparse.ArgumentParser) -> None:
 
 
 def check_target(text: str, option: str) -> Path:
-    """An output path, if its folder exists and it is not itself a folder."""
-    path = Path(text)
-    if not text or "\0" in text:
-        raise UsageError(f"{option}: {text!r} is not a file name")
-    folder = path.parent
-    if not folder.is_dir():
-        raise UsageError(f"{option}: folder {str(folder)!r} does not exist")
-    if path.is_dir():
-        raise UsageError(f"{option}: {text!r} is a folder")
-    if not os.access(folder, os.W_OK):
-        raise UsageError(f"{option}: cannot write in folder {str(folder)!r}")
-    return path
+    """An output path that can be written, checked before training starts."""
+    try:
+        return writable_path(text)
+    except GradstepError as error:
+        raise UsageError(f"{option}: {error}") from None
 
 
 def is_session(name: str) -> bool:

@@ -7,6 +7,26 @@ from pathlib import Path
 from gradstep.errors import GradstepError
 
 
+def writable_path(text, suffix=""):
+    """The path a person named for a file to write, checked before any work is done:
+    GradstepError saying what is wrong (no name, a folder, no such folder, no permission).
+    With a suffix (".gradstep.npz"), a name without its last part gets the whole suffix."""
+    text = str(text).strip()
+    if not text or "\0" in text:
+        raise GradstepError(f"{text!r} is not a file name")
+    path = Path(text).expanduser()
+    if path.is_dir():
+        raise GradstepError(f"{path} is a folder: add a file name")
+    if suffix and not path.name.endswith(suffix.rsplit(".", 1)[-1]):
+        path = path.with_name(path.name + suffix)
+    folder = path.parent
+    if not folder.is_dir():
+        raise GradstepError(f"the folder {folder} does not exist")
+    if not os.access(folder, os.W_OK):
+        raise GradstepError(f"cannot write in the folder {folder}")
+    return path
+
+
 def atomic_write(path, write):
     """Call write(binary file) on a temporary file in the same folder, flush and fsync it, then
     rename it over `path`. Interrupted at any point, `path` keeps its old content whole."""

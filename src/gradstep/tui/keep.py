@@ -18,7 +18,7 @@ from pathlib import Path
 
 from gradstep.errors import GradstepError
 from gradstep.export import history_csv, load_weights, weights_json
-from gradstep.files import atomic_write_text
+from gradstep.files import atomic_write_text, writable_path
 from gradstep.session import SUFFIX, load_session, save_session
 from gradstep.tui.screens.export_menu import ExportMenu
 from gradstep.tui.screens.prompt import TextPrompt
@@ -30,20 +30,10 @@ RUN = "training run"
 
 def _target(text: str, suffix: str = "") -> tuple[Path | None, str | None]:
     """(a path to write, None) or (None, what is wrong with the name typed)."""
-    text = text.strip()
-    if not text:
-        return None, "type a file name"
-    path = Path(text).expanduser()
-    if path.is_dir():
-        return None, f"{path} is a folder: add a file name"
-    if suffix and not path.name.endswith(suffix.rsplit(".", 1)[-1]):
-        path = path.with_name(path.name + suffix)
-    folder = path.parent
-    if not folder.exists():
-        return None, f"the folder {folder} does not exist"
-    if not folder.is_dir():
-        return None, f"{folder} is not a folder"
-    return path, None
+    try:
+        return writable_path(text, suffix), None
+    except GradstepError as error:
+        return None, str(error)
 
 
 def _source(text: str) -> tuple[Path | None, str | None]:
