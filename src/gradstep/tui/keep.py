@@ -140,12 +140,7 @@ class KeepMixin:
 
     # ---- sessions ----------------------------------------------------------------------
     def action_save(self) -> None:
-        if self.session_path is None:
-            self.save_then(lambda: None)
-            return
-        error = self.save_to(str(self.session_path))
-        if error:
-            self.notify(error, severity="error", title="not saved")
+        self.save_then(lambda: None)
 
     def save_then(self, then) -> None:
         """Save (asking for a file name the first time), then call then() if it was saved."""
