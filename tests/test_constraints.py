@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 from gradstep.errors import EditError
 from gradstep.model import Network
 from gradstep.model.constraints import CONSTRAINTS, enforce, project_simplex_columns, satisfied
+from gradstep.edits import Freeze, InsertLayer, RemoveLayer, Resize, SetWeight
 from helpers import regression, trainer
 
 matrices = st.integers(1, 6).flatmap(lambda n: st.integers(1, 4).flatmap(
@@ -52,16 +53,16 @@ def test_constraints_hold_after_steps_and_edits(kind, actions):
                 t.run(steps=a + 1)
             elif action == "set":
                 layer = a % net.depth
-                t.edit("set_weight", layer, b % net.sizes[layer], c % net.sizes[layer + 1], value)
+                t.apply(SetWeight(layer, b % net.sizes[layer], c % net.sizes[layer + 1], value))
             elif action == "freeze":
                 layer = a % net.depth
-                t.edit("set_frozen", layer, b % net.sizes[layer], c % net.sizes[layer + 1], True)
+                t.apply(Freeze(layer, b % net.sizes[layer], c % net.sizes[layer + 1], True))
             elif action == "resize" and net.depth > 1:
-                t.edit("resize", 1 + a % (net.depth - 1), b + 1)
+                t.apply(Resize(1 + a % (net.depth - 1), b + 1))
             elif action == "insert":
-                t.edit("insert_layer", 1 + a % net.depth, b + 1)
+                t.apply(InsertLayer(1 + a % net.depth, b + 1))
             elif action == "remove" and net.depth > 1:
-                t.edit("remove_layer", 1 + a % (net.depth - 1))
+                t.apply(RemoveLayer(1 + a % (net.depth - 1)))
         except EditError:
             pass
         for w in net.weights:
@@ -71,8 +72,8 @@ def test_constraints_hold_after_steps_and_edits(kind, actions):
 def test_frozen_weights_hold_their_value_under_a_constraint():
     net = Network([3, 1], init="normal", constraint="simplex", seed=0)
     t = trainer((3, 1), network=net, learning_rate=0.1)
-    t.edit("set_weight", 0, 0, 0, 0.6)
-    t.edit("set_frozen", 0, 0, 0, True)
+    t.apply(SetWeight(0, 0, 0, 0.6))
+    t.apply(Freeze(0, 0, 0, True))
     t.run(steps=50)
     assert net.weights[0][0, 0] == 0.6
     assert satisfied(net.weights[0], "simplex")

@@ -7,6 +7,7 @@ import pytest
 from gradstep.model import Network
 from gradstep.scenarios.data import Dataset
 from gradstep.training import Trainer, TrainingSettings
+from gradstep.edits import ChangeSettings
 
 
 def wide_classes(n=300, features=20, classes=4, seed=0):
@@ -83,11 +84,11 @@ def test_set_dtype_switches_data_and_parameters_and_back():
                                                    batch_size=32), seed=0)
     t.run(steps=5)
     before = [w.copy() for w in net.weights]
-    t.edit("set_dtype", "float32")
+    t.apply(ChangeSettings(dtype="float32"))
     assert all(np.allclose(w, b, atol=1e-6) for w, b in zip(net.weights, before))
     t.run(steps=5)
     assert_float32(t)
-    t.edit("set_dtype", "float64")
+    t.apply(ChangeSettings(dtype="float64"))
     t.run(steps=5)
     assert net.params.dtype == t.x_train.dtype == np.float64
     assert all(s.dtype == np.float64 for s in t.optimizer.state if isinstance(s, np.ndarray))

@@ -13,6 +13,8 @@ from hypothesis import strategies as st
 from gradstep.errors import GradstepError
 from gradstep.files import atomic_write
 from gradstep.session import SessionError, load_session, save_session
+from gradstep.edits import Freeze, SetWeight
+from gradstep.lesson import Lesson
 from helpers import classes, regression, trainer
 
 
@@ -20,8 +22,8 @@ def busy_trainer(optimizer="adam"):
     t = trainer((3, 4, 2, 1), regression(n=23), test=regression(n=7, seed=5),
                 optimizer=optimizer, batch_size=5, l1=0.001)
     t.run(steps=7)
-    t.edit("set_frozen", 0, 1, 1, True)
-    t.edit("set_weight", 1, 0, 0, -2.5)
+    t.apply(Freeze(0, 1, 1, True))
+    t.apply(SetWeight(1, 0, 0, -2.5))
     t.run(steps=4)
     return t
 
@@ -30,9 +32,9 @@ def busy_trainer(optimizer="adam"):
 def test_round_trip_continues_bit_for_bit(tmp_path, optimizer):
     t = busy_trainer(optimizer)
     path = tmp_path / "s.gradstep.npz"
-    save_session(path, t, ("demo", "Demo", "a lesson"))
+    save_session(path, t, Lesson("demo", "Demo", "a lesson"))
     loaded, scenario = load_session(path)
-    assert scenario == ("demo", "Demo", "a lesson")
+    assert scenario == Lesson("demo", "Demo", "a lesson")
     assert loaded.step_count == t.step_count and loaded.epoch_count == t.epoch_count
     assert loaded.network.is_frozen(0, 1, 1) and loaded.history.edits == t.history.edits
     np.testing.assert_array_equal(loaded.network.params, t.network.params)

@@ -8,6 +8,7 @@ import pytest
 from gradstep.errors import EditError, SettingError
 from gradstep.model import Network
 from gradstep.training import encode_targets
+from gradstep.edits import Freeze, Resize, SetActivation, SetWeight
 from helpers import classes, regression, trainer
 
 
@@ -75,7 +76,7 @@ def test_l1_makes_exact_zeros_where_l2_only_shrinks():
 @pytest.mark.parametrize("optimizer", ["sgd", "momentum", "adam"])
 def test_frozen_weight_never_moves(optimizer):
     t = trainer((3, 4, 1), optimizer=optimizer, learning_rate=0.1)
-    t.edit("set_frozen", 0, 1, 2, True)
+    t.apply(Freeze(0, 1, 2, True))
     value = t.network.weights[0][1, 2]
     t.run(steps=30)
     assert t.network.weights[0][1, 2] == value
@@ -135,7 +136,7 @@ def test_bad_settings_change_nothing():
 def test_output_change_that_breaks_the_loss_is_refused():
     t = trainer((3, 3), classes(n=30, k=3), output="softmax", loss="cross-entropy")
     with pytest.raises(EditError, match="softmax"):
-        t.edit("set_activation", 1, "tanh")
+        t.apply(SetActivation(1, "tanh"))
     assert t.network.output == "softmax"
     t.step()
 
@@ -144,7 +145,7 @@ def test_structural_edit_resets_optimizer_memory_and_marks_history():
     t = trainer((3, 4, 1), optimizer="adam")
     t.run(steps=3)
     assert t.optimizer.state is not None
-    t.edit("resize", 1, 6)
+    t.apply(Resize(1, 6))
     assert t.optimizer.state is None and t.history.edits == [3]
     t.run(steps=3)
     assert t.network.weights[0].shape == (3, 6)
@@ -169,11 +170,11 @@ def test_reset_starts_again():
 def test_restoring_a_snapshot_gives_the_same_next_steps_bit_for_bit(optimizer):
     t = trainer((3, 4, 2, 1), regression(n=23), optimizer=optimizer, batch_size=5, l1=0.01)
     t.run(steps=7)
-    t.edit("set_frozen", 0, 1, 1, True)
+    t.apply(Freeze(0, 1, 1, True))
     snap = t.snapshot()
     t.run(steps=9)
     after = t.network.params.copy(), t.history.column("train_loss").copy()
-    t.edit("resize", 1, 7)  # wander off, then come back
+    t.apply(Resize(1, 7))  # wander off, then come back
     t.change_settings(learning_rate=0.5, batch_size=3)
     t.run(steps=4)
     t.restore(snap)
@@ -218,22 +219,41 @@ def test_restore_puts_back_a_history_row_an_edit_overwrote_in_place():
     t.run(steps=3)
     before = t.history.column("train_loss").copy()
     snap = t.snapshot()
-    t.edit("set_weight", 0, 0, 0, 5.0)
+    t.apply(SetWeight(0, 0, 0, 5.0))
     t.evaluate()  # same step: replaces the last row of the shared history
     assert t.history.column("train_loss")[-1] != before[-1]
     t.restore(snap)
     np.testing.assert_array_equal(t.history.column("train_loss"), before)
 
 
-def test_an_evaluation_stops_being_current_after_a_step_an_edit_or_a_setting():
+def test_evaluate_is_a_pure_cached_read_that_follows_every_change():
     t = trainer((3, 4, 1))
-    assert t.evaluation_current
-    for change in (lambda: t.step(), lambda: t.edit("set_weight", 0, 0, 0, 2.0),
+    rows = len(t.history)
+    first = t.evaluate()
+    assert t.evaluate() is first and len(t.history) == rows  # cached, and records nothing
+    for change in (lambda: t.step(), lambda: t.apply(SetWeight(0, 0, 0, 2.0)),
                    lambda: t.change_settings(learning_rate=0.1)):
+        before = t.evaluate()
         change()
-        assert not t.evaluation_current
-        t.evaluate()
-        assert t.evaluation_current
+        after = t.evaluate()
+        assert after is not before
+        x, y = t.x_train, t.y_train
+        expected = float(np.mean((t.network.forward(x) - y) ** 2))
+        assert after.train_loss == pytest.approx(expected, rel=1e-12)
+
+
+def test_history_rows_come_from_epochs_and_edits_only():
+    t = trainer((3, 4, 1), regression(n=20), batch_size=10)
+    assert list(t.history.column("step")) == [0]
+    t.step()
+    t.evaluate()
+    assert list(t.history.column("step")) == [0]       # a step mid-epoch, a read: no row
+    t.step()
+    assert list(t.history.column("step")) == [0, 2]    # the epoch's end
+    t.apply(SetWeight(0, 0, 0, 1.0))
+    assert list(t.history.column("step")) == [0, 2, 2]  # an edit: a row, appended
+    assert t.history.edits == [2]
+    assert list(t.history.losses()[0]) == [1.0, 2.0]    # one mini-batch loss per step
 
 
 def test_run_stops_when_asked_after_a_step():

@@ -6,6 +6,7 @@ import pytest
 
 from gradstep.errors import GradstepError
 from gradstep.undo import UndoStack
+from gradstep.edits import ChangeSettings, LoadWeights, Freeze, InsertLayer, RemoveLayer, Resize, SetActivation, SetBias, SetWeight
 from helpers import classes, trainer
 
 
@@ -30,23 +31,23 @@ def state(t):
 
 
 CHANGES = {
-    "set_weight": lambda t: t.edit("set_weight", 0, 1, 2, 0.75),
-    "set_bias": lambda t: t.edit("set_bias", 1, 0, -2.5),
-    "resize": lambda t: t.edit("resize", 1, 6),
-    "shrink": lambda t: t.edit("resize", 1, 2),
-    "insert_layer": lambda t: t.edit("insert_layer", 1, 3),
-    "remove_layer": lambda t: t.edit("remove_layer", 1),
-    "activation": lambda t: t.edit("set_activation", 1, "relu"),
-    "constraint": lambda t: t.edit("set_constraint", "nonnegative"),
-    "freeze": lambda t: t.edit("set_frozen", 0, 0, 0, True),
+    "set_weight": lambda t: t.apply(SetWeight(0, 1, 2, 0.75)),
+    "set_bias": lambda t: t.apply(SetBias(1, 0, -2.5)),
+    "resize": lambda t: t.apply(Resize(1, 6)),
+    "shrink": lambda t: t.apply(Resize(1, 2)),
+    "insert_layer": lambda t: t.apply(InsertLayer(1, 3)),
+    "remove_layer": lambda t: t.apply(RemoveLayer(1)),
+    "activation": lambda t: t.apply(SetActivation(1, "relu")),
+    "constraint": lambda t: t.apply(ChangeSettings(constraint="nonnegative")),
+    "freeze": lambda t: t.apply(Freeze(0, 0, 0, True)),
     "learning_rate": lambda t: t.change_settings(learning_rate=0.5),
     "optimizer": lambda t: t.change_settings(optimizer="adam"),
     "batch_and_standardize": lambda t: t.change_settings(batch_size=7, standardize=True),
     "steps": lambda t: t.run(steps=5),
     "epoch": lambda t: t.epoch(),
     "reset": lambda t: t.reset(),
-    "load_parameters": lambda t: t.edit("load_parameters",
-                                        [np.ones_like(w) for w in t.network.weights]),
+    "load_parameters": lambda t: t.apply(LoadWeights([np.ones_like(w)
+                                                      for w in t.network.weights])),
 }
 
 
@@ -55,7 +56,7 @@ def trained(**settings):
     t = trainer(sizes=(3, 4, 1), optimizer="momentum", batch_size=8, **settings)
     t.run(steps=3)
     t.evaluate()
-    t.edit("set_weight", 0, 0, 1, 0.3)
+    t.apply(SetWeight(0, 0, 1, 0.3))
     t.run(steps=2)
     return t
 
@@ -107,11 +108,11 @@ def test_undo_adam_and_classes():
 def test_a_new_change_clears_the_redo_branch():
     t, stack = trained(), UndoStack()
     stack.record(t, "one")
-    t.edit("set_weight", 0, 0, 0, 1.0)
+    t.apply(SetWeight(0, 0, 0, 1.0))
     stack.undo(t)
     assert stack.can_redo
     stack.record(t, "two")
-    t.edit("set_weight", 0, 0, 0, 2.0)
+    t.apply(SetWeight(0, 0, 0, 2.0))
     assert not stack.can_redo and stack.redo(t) is None
     assert stack.undo(t) == "two"
     assert stack.undo(t) is None
@@ -123,7 +124,7 @@ def test_many_undos_walk_back_in_order():
     for v in range(5):
         states.append(state(t))
         stack.record(t, f"w={v}")
-        t.edit("set_weight", 0, 0, 0, float(v))
+        t.apply(SetWeight(0, 0, 0, float(v)))
         t.run(steps=1)
     end = state(t)
     for v in reversed(range(5)):
@@ -139,7 +140,7 @@ def test_a_refused_change_leaves_no_entry():
     before = state(t)
     with pytest.raises(GradstepError):
         with stack.change(t, "size 0"):
-            t.edit("resize", 1, 0)
+            t.apply(Resize(1, 0))
     assert len(stack) == 0 and state(t) == before
 
 
@@ -147,7 +148,7 @@ def test_bounded_by_count():
     t, stack = trained(), UndoStack(max_entries=10)
     for v in range(25):
         stack.record(t, str(v))
-        t.edit("set_weight", 0, 0, 0, float(v))
+        t.apply(SetWeight(0, 0, 0, float(v)))
     assert len(stack) == 10
     assert stack.labels() == [str(v) for v in range(15, 25)]
 
@@ -158,7 +159,7 @@ def test_bounded_by_memory_dropping_the_oldest():
     stack = UndoStack(max_bytes=20 * params)
     for v in range(60):
         stack.record(t, str(v))
-        t.edit("set_weight", 0, 0, 0, float(v))
+        t.apply(SetWeight(0, 0, 0, float(v)))
     assert stack.memory() <= 20 * params
     assert 10 <= len(stack) < 20
     assert stack.labels()[-1] == "59"
@@ -168,7 +169,7 @@ def test_an_evaluation_after_the_record_does_not_change_the_undone_history():
     t, stack = trained(), UndoStack()
     before = state(t)
     stack.record(t, "w")
-    t.edit("set_weight", 0, 0, 0, 9.0)
+    t.apply(SetWeight(0, 0, 0, 9.0))
     t.evaluate()          # same step: replaces the history's last row in place
     stack.undo(t)
     assert state(t) == before

@@ -31,7 +31,7 @@ from gradstep.export import history_csv
 from gradstep.files import atomic_write_text, writable_path
 from gradstep.session import load_session, save_session
 from gradstep.scenarios.scenario import DEFAULT_SCENARIO, list_presets, load_scenario
-from gradstep.training import MAX_LEARNING_RATE
+from gradstep.settings import check_learning_rate
 
 PROG = "gradstep"
 MAX_STEPS = 100_000_000
@@ -75,13 +75,10 @@ def seed_int(text: str) -> int:
 
 def learning_rate(text: str) -> float:
     try:
-        value = float(text)
-    except ValueError:
-        value = math.nan
-    if not (math.isfinite(value) and 0 < value <= MAX_LEARNING_RATE):
-        raise argparse.ArgumentTypeError(f"must be a number above 0 and at most "
-                                         f"{MAX_LEARNING_RATE:g}, got {text!r}")
-    return value
+        return check_learning_rate(float(text))
+    except (ValueError, GradstepError) as error:
+        reason = getattr(error, "reason", "must be a number")
+        raise argparse.ArgumentTypeError(f"{reason.split(', got')[0]}, got {text!r}") from None
 
 
 # --- presets ---------------------------------------------------------------------------------------
@@ -130,7 +127,7 @@ def is_session(name: str) -> bool:
 
 
 def open_source(args: argparse.Namespace):
-    """(trainer, (name, title, description), default epochs) from a scenario or a session."""
+    """(trainer, Lesson, default epochs) from a scenario or a session."""
     if is_session(args.scenario):
         if args.seed is not None:
             raise UsageError("--seed reseeds a scenario; a saved session keeps its own seeds")
@@ -140,30 +137,29 @@ def open_source(args: argparse.Namespace):
         return trainer, label, trainer.settings.epochs
     scenario = load_scenario(args.scenario)
     trainer = scenario.build(seed=args.seed, learning_rate=args.lr)
-    return trainer, (scenario.name, scenario.title, scenario.description), \
-        scenario.training["epochs"]
+    return trainer, scenario.lesson, scenario.settings.epochs
 
 
 def run_train(args: argparse.Namespace) -> int:
     csv_path = check_target(args.csv, "--csv") if args.csv is not None else None
     save_path = check_target(args.save, "--save") if args.save is not None else None
-    trainer, label, default_epochs = open_source(args)
+    trainer, lesson, default_epochs = open_source(args)
     if args.steps is not None:
         trainer.run(steps=args.steps)
     else:
         trainer.run(epochs=args.epochs or default_epochs)
-    result = summarize(label[0], trainer)
+    result = summarize(lesson.name, trainer)
     if csv_path is not None:
         write_history(csv_path, trainer.history)
     if save_path is not None:
         try:
-            save_session(save_path, trainer, label)
+            save_session(save_path, trainer, lesson)
         except GradstepError as error:
             raise UsageError(f"--save: {error}") from None
     if args.json:
         print(json.dumps(result, allow_nan=False))
     else:
-        print(render(label, trainer, result))
+        print(render(lesson, trainer, result))
     return 0
 
 
@@ -210,9 +206,9 @@ def _number(value: float | None) -> str:
     return "—" if value is None else f"{value:.6g}"
 
 
-def render(label: tuple[str, str, str], trainer, result: dict[str, Any]) -> str:
+def render(lesson, trainer, result: dict[str, Any]) -> str:
     """The human table: the run, then each layer's sums, then a linear network's weights."""
-    lines = [f"{label[0]}: {label[1]}"]
+    lines = [f"{lesson.name}: {lesson.title}"]
     accuracy = result["accuracy"]
     figures = [
         ("steps", str(result["steps"])),

@@ -9,7 +9,7 @@ layer l+1; its `weights = ...` and `biases = ...` lines can be pasted into a sce
 import json
 import math
 
-import numpy as np
+from pathlib import Path
 
 from gradstep.errors import EditError, GradstepError
 
@@ -29,16 +29,8 @@ def history_csv(history):
 
 
 def weights_document(network):
-    return {
-        "format": FORMAT,
-        "layers": list(network.sizes),
-        "activation": list(network.activations),
-        "output": network.output,
-        "bias": network.bias,
-        "constraint": network.constraint,
-        "weights": [w.tolist() for w in network.weights],
-        "biases": [b.tolist() for b in network.biases],
-    }
+    """The network as the keys of a scenario's [network] table (model/spec.py), with a format."""
+    return {"format": FORMAT, **network.spec().to_dict()}
 
 
 def weights_json(network):
@@ -58,25 +50,20 @@ def read_weights_json(path):
     return doc["weights"], doc.get("biases"), doc
 
 
-def load_weights(trainer, path):
-    """Put an exported file's weights (and biases) into the trainer's network, which must have
-    the same layer sizes; nothing changes if anything is wrong."""
+def load_weights_edit(path):
+    """The edit that puts an exported file's weights (and biases) into a network of the same
+    layer sizes (the shapes are checked when it is applied; nothing changes if anything is
+    wrong)."""
+    from gradstep.edits import LoadWeights
     weights, biases, _ = read_weights_json(path)
-    net = trainer.network
+    return LoadWeights(weights, biases, source=Path(path).name)
+
+
+def load_weights(trainer, path):
+    """Load an exported file's weights into the trainer's network; GradstepError naming the
+    file if they do not fit."""
+    edit = load_weights_edit(path)
     try:
-        arrays = [np.array(w, dtype=float) for w in weights]
-        bias_arrays = None if biases is None else [np.array(b, dtype=float) for b in biases]
-    except (TypeError, ValueError):
-        raise GradstepError(f"{path}: weights must be nested lists of numbers") from None
-    shapes = [a.shape for a in arrays]
-    expected = [w.shape for w in net.weights]
-    if shapes != expected:
-        raise GradstepError(f"{path}: its weight shapes {shapes} differ from the network's "
-                            f"{expected}")
-    if bias_arrays is not None and [b.shape for b in bias_arrays] != [b.shape for b in net.biases]:
-        raise GradstepError(f"{path}: its bias shapes differ from the network's")
-    if not all(np.all(np.isfinite(a)) for a in arrays + (bias_arrays or [])):
-        raise GradstepError(f"{path}: weights must be finite numbers")
-    if any(np.abs(a).max(initial=0) > 1e9 for a in arrays + (bias_arrays or [])):
-        raise EditError(f"{path}: weights must lie within ±1e9")
-    trainer.edit("load_parameters", arrays, bias_arrays)
+        trainer.apply(edit)
+    except GradstepError as e:
+        raise EditError(f"{path}: {e}") from None

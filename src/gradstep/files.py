@@ -27,6 +27,20 @@ def writable_path(text, suffix=""):
     return path
 
 
+def readable_path(text):
+    """The path a person named for a file to read: GradstepError saying what is wrong (no name,
+    a folder, no such file)."""
+    text = str(text).strip()
+    if not text or "\0" in text:
+        raise GradstepError("type a file name")
+    path = Path(text).expanduser()
+    if path.is_dir():
+        raise GradstepError(f"{path} is a folder, not a file")
+    if not path.exists():
+        raise GradstepError(f"{path} does not exist")
+    return path
+
+
 def atomic_write(path, write):
     """Call write(binary file) on a temporary file in the same folder, flush and fsync it, then
     rename it over `path`. Interrupted at any point, `path` keeps its old content whole."""

@@ -11,6 +11,7 @@ one JSON document, `meta`, that describes them:
   optimizer_buf   momentum buffer | optimizer_m, optimizer_v: Adam's moments
   order           the current epoch's shuffle of the training split
   history         5 × n: step, epoch, train_loss, test_loss, accuracy
+  batch_loss      every step's mini-batch loss (each entry the mean of `loss_stride` steps)
   train_x, train_y, test_x, test_y   the data, so a session opens without its scenario file
 
 Loading it rebuilds the trainer through Trainer.restore, so training continues exactly as if
@@ -26,11 +27,15 @@ import numpy as np
 
 from gradstep.errors import GradstepError
 from gradstep.files import atomic_write
-from gradstep.model import Network
+from gradstep.history import History
+from gradstep.lesson import Lesson
+from gradstep.model.spec import NetworkSpec
 from gradstep.scenarios.data import Dataset
-from gradstep.training import History, Snapshot, Trainer, TrainingSettings
+from gradstep.settings import TrainingSettings
+from gradstep.training import Snapshot, Trainer
 
-FORMAT, VERSION = "gradstep-session", 1
+FORMAT, VERSION = "gradstep-session", 2
+READS = (1, 2)  # version 1 named the network's keys as Network.snapshot did
 SUFFIX = ".gradstep.npz"
 
 
@@ -38,12 +43,14 @@ class SessionError(GradstepError):
     """A session file that cannot be read; the message names the file."""
 
 
-def save_session(path, trainer, scenario=None):
-    """Write the trainer's whole state to `path` atomically. scenario: (name, title, description)."""
+def save_session(path, trainer, lesson=None):
+    """Write the trainer's whole state to `path` atomically, with its Lesson."""
     snap = trainer.snapshot()
     net = snap.network
-    name, title, description = scenario or ("", "", "")
-    arrays = {"params": net["params"], "history": snap.history._data[:, :snap.history_size]}
+    lesson = lesson or Lesson()
+    history = snap.history.copy(snap.history_mark)
+    steps, losses = history.losses()
+    arrays = {"params": net["params"], "history": history.rows(), "batch_loss": losses}
     frozen_layers = [l for l, f in enumerate(net["frozen"]) if f is not None]
     for l in frozen_layers:
         arrays[f"frozen_{l}"] = net["frozen"][l]
@@ -59,18 +66,18 @@ def save_session(path, trainer, scenario=None):
         arrays[f"{split}_x"], arrays[f"{split}_y"] = np.asarray(data.x), np.asarray(data.y)
     meta = {
         "format": FORMAT, "version": VERSION,
-        "scenario": {"name": name, "title": title, "description": description},
-        "network": {k: net[k] for k in ("sizes", "activations", "output", "bias", "init",
-                                        "seed", "constraint", "dtype", "rng_state")},
+        "scenario": {"name": lesson.name, "title": lesson.title, "description": lesson.text},
+        "network": {**trainer.network.spec(params=False).to_dict(params=False),
+                    "rng_state": net["rng_state"]},
         "frozen_layers": frozen_layers,
-        "settings": {k: getattr(snap.settings, k) for k in TrainingSettings.__dataclass_fields__},
+        "settings": snap.settings.as_dict(),
         "optimizer": {"name": opt_name, "has_state": state is not None, "adam_steps": adam_steps},
         "trainer": {"seed": trainer.seed, "step_count": snap.step_count,
                     "epoch_count": snap.epoch_count, "position": snap.position,
                     "rng_state": snap.rng_state, "diverged": snap.diverged,
                     "status": snap.status,
                     "last_loss": None if math.isnan(snap.last_loss) else snap.last_loss},
-        "history": {"edits": list(snap.edits)},
+        "history": {"edits": list(history.edits), "loss_stride": history.stride},
         "data": {"task": trainer.raw_train.task, "n_classes": trainer.raw_train.n_classes,
                  "feature_names": list(trainer.raw_train.feature_names),
                  "target_names": list(trainer.raw_train.target_names)},
@@ -80,7 +87,7 @@ def save_session(path, trainer, scenario=None):
 
 
 def load_session(path):
-    """(trainer, (name, title, description)) from a session file; SessionError if it is not one."""
+    """(trainer, Lesson) from a session file; SessionError if it is not one."""
     try:
         with open(path, "rb") as f:
             raw = f.read()
@@ -90,7 +97,8 @@ def load_session(path):
     except GradstepError as e:
         raise SessionError(f"{path}: {e}") from None
     except (OSError, EOFError, ValueError, KeyError, TypeError, IndexError, AttributeError,
-            zipfile.BadZipFile, json.JSONDecodeError, UnicodeDecodeError) as e:
+            zipfile.BadZipFile, json.JSONDecodeError, UnicodeDecodeError, RuntimeError,
+            NotImplementedError) as e:
         text = getattr(e, "strerror", None) or str(e)
         reason = text.splitlines()[0] if text else type(e).__name__
         raise SessionError(f"{path}: not a readable gradstep session ({reason})") from None
@@ -100,12 +108,15 @@ def _build(arrays):
     meta = json.loads(str(arrays["meta"][()]))
     if not isinstance(meta, dict) or meta.get("format") != FORMAT:
         raise ValueError("no gradstep-session metadata")
-    if meta.get("version") != VERSION:
-        raise ValueError(f"session version {meta.get('version')!r}; this gradstep reads {VERSION}")
-    n, d, t = meta["network"], meta["data"], meta["trainer"]
+    if meta.get("version") not in READS:
+        raise ValueError(f"session version {meta.get('version')!r}; this gradstep reads "
+                         f"{', '.join(map(str, READS))}")
+    n, d, t = dict(meta["network"]), meta["data"], meta["trainer"]
+    if meta["version"] == 1:
+        n["layers"], n["activation"] = n.pop("sizes"), n.pop("activations")
+    rng_state = n.pop("rng_state")
     train, test = (_dataset(arrays[f"{s}_x"], arrays[f"{s}_y"], d) for s in ("train", "test"))
-    network = Network(n["sizes"], n["activations"], n["output"], bias=n["bias"], init=n["init"],
-                      seed=n["seed"], constraint=n["constraint"], dtype=n["dtype"])
+    network = NetworkSpec.from_mapping(n).build()
     params = arrays["params"]
     if params.shape != network.params.shape or not np.all(np.isfinite(params)):
         raise ValueError("the weights do not match the network's shape or are not finite")
@@ -115,7 +126,7 @@ def _build(arrays):
         if mask.dtype != bool or mask.shape != network.weights[l].shape:
             raise ValueError(f"frozen_{l} does not match layer {l}")
         frozen[l] = mask
-    settings = TrainingSettings(**meta["settings"])
+    settings = TrainingSettings.from_mapping(meta["settings"])
     trainer = Trainer(network, train, test, settings, seed=t["seed"])
     opt = meta["optimizer"]
     state = None
@@ -136,19 +147,22 @@ def _build(arrays):
     position = int(t["position"])
     if not 0 <= position <= n_train:
         raise ValueError("the position in the epoch is out of range")
-    full = History()
-    for row in history.T:
-        full.append(*row)
-    network_snap = {**n, "params": params, "frozen": frozen}
+    losses = arrays.get("batch_loss")
+    stride = int(meta["history"].get("loss_stride", 1))
+    if stride < 1 or (losses is not None and losses.ndim != 1):
+        raise ValueError("the mini-batch losses are malformed")
+    full = History(history, losses, stride, meta["history"]["edits"])
+    network_snap = {**network.snapshot(), "params": params, "frozen": frozen,
+                    "rng_state": rng_state}
     last_loss = t["last_loss"]
     trainer.restore(Snapshot(
         network=network_snap, settings=settings, optimizer=(opt["name"], state),
         step_count=int(t["step_count"]), epoch_count=int(t["epoch_count"]), position=position,
         order=order, rng_state=t["rng_state"], diverged=bool(t["diverged"]),
         status=str(t["status"]), last_loss=math.nan if last_loss is None else float(last_loss),
-        history=full, history_size=full.size, edits=tuple(meta["history"]["edits"])))
+        history=full, history_mark=full.mark()))
     s = meta["scenario"]
-    return trainer, (str(s["name"]), str(s["title"]), str(s["description"]))
+    return trainer, Lesson(str(s["name"]), str(s["title"]), str(s["description"]))
 
 
 def _like(state, params):

@@ -2,115 +2,36 @@
 
 A step is one optimizer update on one mini-batch; an epoch is one pass over the training split,
 shuffled anew each epoch from the trainer's seeded generator, so a run is reproducible.
-The history holds evaluations (full train and test loss, accuracy) at the end of every epoch
-and whenever someone asks (`evaluate`), e.g. a screen about to redraw.
+
+Reading never writes: `evaluate()` is a pure read (full train and test loss and accuracy),
+cached until the network, the step or the settings change, so a screen may ask for it on every
+frame. The history gets a row only when something happens: an epoch ends, an edit or a
+settings change is made, the trainer starts or is reset.
 
 Divergence guard: a step's new weights are built aside (the optimizer proposes, nothing is
 changed in place) and committed only if the loss and every new weight are finite.
 """
 
+from __future__ import annotations
+
 import math
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass
 
 import numpy as np
 
 from gradstep.errors import EditError, SettingError
+from gradstep.history import History, HistoryMark
 from gradstep.model import readouts as readouts_module
-from gradstep.model.network import check_seed
-from gradstep.model.losses import LOSSES, REQUIRED_OUTPUT, loss_and_grad, loss_value
-from gradstep.model.optimizers import OPTIMIZERS, Optimizer
+from gradstep.model.losses import loss_and_grad, loss_value
+from gradstep.model.optimizers import Optimizer
+from gradstep.model.spec import check_seed
+from gradstep.settings import MAX_LEARNING_RATE, TrainingSettings
+from gradstep.targets import check_fit, encode_targets, predict_classes
 
-MAX_LEARNING_RATE = 1e6
+__all__ = ["Trainer", "TrainingSettings", "History", "Snapshot", "Evaluation", "MAX_NORM",
+           "MAX_LEARNING_RATE", "encode_targets", "predict_classes", "check_fit"]
+
 MAX_NORM = 1e9  # weights past this count as diverged (a person may type up to ±1e9 too)
-
-
-@dataclass(frozen=True)
-class TrainingSettings:
-    loss: str = "mse"
-    optimizer: str = "sgd"
-    learning_rate: float = 0.03
-    batch_size: int = 10
-    l1: float = 0.0
-    l2: float = 0.0
-    standardize: bool = False
-    epochs: int = 100  # the length of a headless run when none is given
-
-    def checked(self):
-        """These settings, or SettingError naming the first bad one."""
-        if self.loss not in LOSSES:
-            raise SettingError(f"loss must be one of {', '.join(LOSSES)}; got {self.loss!r}")
-        if self.optimizer not in OPTIMIZERS:
-            raise SettingError(f"optimizer must be one of {', '.join(OPTIMIZERS)}; "
-                               f"got {self.optimizer!r}")
-        lr = _number(self.learning_rate, "learning_rate")
-        if not 0 < lr <= MAX_LEARNING_RATE:
-            raise SettingError(f"learning_rate must be above 0 and at most {MAX_LEARNING_RATE:g}, "
-                               f"got {lr:g}")
-        for name in ("l1", "l2"):
-            if _number(getattr(self, name), name) < 0:
-                raise SettingError(f"{name} must be 0 or more, got {getattr(self, name)}")
-        for name in ("batch_size", "epochs"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-                raise SettingError(f"{name} must be a whole number of at least 1, got {value!r}")
-        if not isinstance(self.standardize, bool):
-            raise SettingError(f"standardize must be true or false, got {self.standardize!r}")
-        return self
-
-
-def _number(value, name):
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) \
-            or not math.isfinite(value):
-        raise SettingError(f"{name} must be a finite number, got {value!r}")
-    return float(value)
-
-
-class History:
-    """Evaluations over time, in growable arrays (a million steps stays cheap)."""
-
-    COLUMNS = ("step", "epoch", "train_loss", "test_loss", "accuracy")
-
-    def __init__(self):
-        self._data = np.full((len(self.COLUMNS), 64), np.nan)
-        self.size = 0
-        self.edits = []  # steps at which a person edited the network or the settings
-
-    def record(self, step, *row):
-        """Add an evaluation; a second one at the same step (after an edit) replaces the first."""
-        if self.size and self._data[0, self.size - 1] == step:
-            self.size -= 1
-        self.append(step, *row)
-
-    def append(self, *row):
-        if self.size == self._data.shape[1]:
-            self._data = np.concatenate([self._data, np.full_like(self._data, np.nan)], axis=1)
-        self._data[:, self.size] = row
-        self.size += 1
-
-    def copy(self, size=None, edits=None, last_row=None):
-        """A new History holding the first `size` rows (all by default), the last of them
-        replaced by `last_row` when given."""
-        size = self.size if size is None else size
-        new = History()
-        new._data = self._data[:, :max(size, 64)].copy()
-        new._data[:, size:] = np.nan
-        if last_row is not None and size:
-            new._data[:, size - 1] = last_row
-        new.size = size
-        new.edits = list(self.edits if edits is None else edits)
-        return new
-
-    def row(self, index):
-        return self._data[:, index].copy()
-
-    def column(self, name):
-        return self._data[self.COLUMNS.index(name), :self.size]
-
-    def last(self, name):
-        return float(self._data[self.COLUMNS.index(name), self.size - 1]) if self.size else math.nan
-
-    def __len__(self):
-        return self.size
 
 
 @dataclass(frozen=True)
@@ -126,67 +47,28 @@ class Snapshot:
     diverged: bool
     status: str
     last_loss: float
-    history: "History"
-    history_size: int
-    edits: tuple
-    last_row: object = None  # the history's last row, copied: an evaluation at the same step
-                             # replaces that row in place in the shared history
+    history: History     # shared, not copied: rows are only appended, so the mark suffices
+    history_mark: HistoryMark
+
+    def arrays(self):
+        """The arrays this snapshot keeps alive (shared ones may belong to several)."""
+        yield self.network["params"]
+        if self.order is not None:
+            yield self.order
+        state = self.optimizer[1]
+        if isinstance(state, np.ndarray):
+            yield state
+        elif isinstance(state, tuple):
+            yield from (a for a in state if isinstance(a, np.ndarray))
+        yield from self.history.arrays()
 
 
 @dataclass(frozen=True)
 class Evaluation:
     train_loss: float
     test_loss: float   # nan when there is no test split
-    accuracy: float    # nan for regression
-
-
-def encode_targets(data, network, loss):
-    """Targets in the form the output and loss take: labels, one-hot, 0/1 or ±1 columns."""
-    if data.task == "regression":
-        return data.y.astype(network.dtype)
-    labels = data.y
-    if loss == "cross-entropy":
-        return labels
-    k = network.sizes[-1]
-    low = 0.0 if network.output in ("sigmoid", "softmax") else -1.0
-    if k == 1:
-        columns = (labels == 1).reshape(-1, 1)
-    else:
-        columns = labels.reshape(-1, 1) == np.arange(k)
-    return np.where(columns, 1.0, low).astype(network.dtype)
-
-
-def check_fit(network, data, loss):
-    """SettingError unless the network's shape and output suit the data and the loss."""
-    n_in, n_out = network.sizes[0], network.sizes[-1]
-    if n_in != data.x.shape[1]:
-        raise SettingError(f"the data has {data.x.shape[1]} inputs "
-                           f"({', '.join(data.feature_names)}) but the first layer has {n_in}")
-    needed = REQUIRED_OUTPUT.get(loss)
-    if needed and network.output != needed:
-        raise SettingError(f"the {loss} loss needs a {needed} output, not {network.output}")
-    if data.task == "regression":
-        k = data.y.shape[1]
-        if n_out != k:
-            raise SettingError(f"the data has {k} target(s) but the output layer has {n_out}")
-        if loss == "cross-entropy" or network.output == "softmax":
-            raise SettingError("softmax and cross-entropy are for classes; this data is regression")
-        if loss == "bce" and (data.y.min() < 0 or data.y.max() > 1):
-            raise SettingError("the bce loss needs targets between 0 and 1")
-        return
-    k = data.n_classes
-    if network.output == "softmax" or loss == "cross-entropy" or k > 2:
-        if n_out != k:
-            raise SettingError(f"{k} classes need {k} outputs, the output layer has {n_out}")
-    elif n_out not in (1, k):
-        raise SettingError(f"2 classes need 1 output (or 2), the output layer has {n_out}")
-
-
-def predict_classes(network, out):
-    if out.shape[1] == 1:
-        threshold = 0.5 if network.output == "sigmoid" else 0.0
-        return (out[:, 0] > threshold).astype(np.int64)
-    return out.argmax(axis=1)
+    accuracy: float    # nan for regression; on the test split, or train when there is none
+    train_accuracy: float = math.nan
 
 
 class Trainer:
@@ -194,7 +76,7 @@ class Trainer:
         self.network = network
         self.raw_train, self.raw_test = train, test
         self.settings = settings.checked()
-        check_fit(network, train, settings.loss)
+        check_fit(network.sizes, network.output, train, settings.loss)
         try:
             self.seed = check_seed(seed)
         except EditError as e:
@@ -208,8 +90,10 @@ class Trainer:
         self.status = "ready"
         self.last_loss = math.nan
         self.has_gradients = False  # net.grad holds the last step's gradients
+        self._cache = (None, None)  # (what it was evaluated on, Evaluation)
+        self._data_version = 0
         self._prepare_data()
-        self.evaluate()
+        self._record()
 
     # ---- data --------------------------------------------------------------------------
     @property
@@ -233,6 +117,12 @@ class Trainer:
         self.y_test = encode_targets(self.raw_test, self.network, self.settings.loss)
         self._position = len(self.x_train)  # the next step starts a new epoch
         self._order = None
+        self._data_version += 1
+
+    def refit(self):
+        """The data again as the network and settings now need it (after an output activation,
+        dtype or loss change); the next step starts a new epoch."""
+        self._prepare_data()
 
     def _shuffle(self):
         self._x_epoch, self._y_epoch = self.x_train[self._order], self.y_train[self._order]
@@ -244,11 +134,17 @@ class Trainer:
 
     def predict(self, x):
         """The network's outputs for raw inputs x (n, n_0)."""
-        return self.network.forward(self.transform(x))
+        with np.errstate(all="ignore"):
+            return self.network.forward(self.transform(x))
 
     @property
     def steps_per_epoch(self):
         return -(-len(self.x_train) // self.settings.batch_size)
+
+    @property
+    def position(self):
+        """Training rows of the current epoch already stepped over."""
+        return self._position
 
     # ---- training ----------------------------------------------------------------------
     def step(self):
@@ -270,18 +166,19 @@ class Trainer:
         self.last_loss = loss
         self.has_gradients = True
         self.step_count += 1
+        self.history.add_loss(loss)
         self._position = min(end, n)
         if end >= n:
             self.epoch_count += 1
-            self._evaluate()
+            self._record()
         return True
 
     def gradients(self, x, y):
         """Data loss on a batch and the gradients of the objective (data loss + penalty), as
         per-layer views (gw, gb) of the network's gradient vector (overwritten by the next call)."""
-        self._gradient(x, y)
+        loss, _ = self._gradient(x, y)
         net = self.network
-        return self._last_batch_loss, net.grad_weights, net.grad_biases
+        return loss, net.grad_weights, net.grad_biases
 
     def _gradient(self, x, y):
         net, s = self.network, self.settings
@@ -294,7 +191,6 @@ class Trainer:
                 g += s.l1 * np.sign(w)
             if s.l2:
                 g += (2 * s.l2) * w
-        self._last_batch_loss = loss
         return loss, grad
 
     def _commit(self, loss, grad):
@@ -333,13 +229,19 @@ class Trainer:
         w_old, w_new = old[:n], new[:n]
         w_new[(w_old * w_new < 0) | ((w_old == 0) & (np.abs(grad[:n]) <= l1))] = 0.0
 
+    def steps_to_epoch_end(self):
+        """Steps left in the epoch under way (a whole epoch's when none is)."""
+        n, b = len(self.x_train), self.settings.batch_size
+        left = n if self._position >= n else n - self._position
+        return -(-left // b)
+
     def run(self, steps=None, epochs=None, stop=None):
         """Take `steps` steps or `epochs` whole epochs; stops early on divergence, or when
         `stop()` (checked after each step) says so. Returns the steps done."""
         if epochs is not None:
             steps = epochs * self.steps_per_epoch
             if self._position < len(self.x_train):  # finish the epoch under way first
-                steps += -(-(len(self.x_train) - self._position) // self.settings.batch_size)
+                steps += self.steps_to_epoch_end()
         done = 0
         with np.errstate(all="ignore"):
             for _ in range(steps or 0):
@@ -352,11 +254,9 @@ class Trainer:
 
     def epoch(self):
         """Steps to the end of the current epoch (a whole one if none is under way)."""
-        n, b = len(self.x_train), self.settings.batch_size
-        left = n if self._position >= n else n - self._position
-        return self.run(steps=-(-left // b))
+        return self.run(steps=self.steps_to_epoch_end())
 
-    # ---- evaluation --------------------------------------------------------------------
+    # ---- evaluation (reads only) -------------------------------------------------------
     def _measure(self, x, y, data):
         """(loss, accuracy) of the network on one split; nan where there is nothing to measure."""
         if len(x) == 0:
@@ -370,24 +270,39 @@ class Trainer:
         return loss, accuracy
 
     def evaluate(self):
-        """Full train and test loss and accuracy now; recorded in the history once per step.
+        """Full train and test loss and accuracy of the network as it is now. A pure read,
+        cached until the step, the network, the settings or the data change.
         Accuracy is on the test split, or on the training split when there is no test split."""
+        key = (self.step_count, self.network.version, self.settings, self._data_version)
+        if self._cache[0] == key:
+            return self._cache[1]
         with np.errstate(all="ignore"):
-            return self._evaluate()
-
-    @property
-    def evaluation_current(self):
-        """Whether the history's last evaluation is of the network and settings as they are now."""
-        return self._evaluated == (self.step_count, self.network.version, self.settings)
-
-    def _evaluate(self):
-        self._evaluated = (self.step_count, self.network.version, self.settings)
-        train_loss, train_accuracy = self._measure(self.x_train, self.y_train, self.raw_train)
-        test_loss, accuracy = self._measure(self.x_test, self.y_test, self.raw_test)
+            train_loss, train_accuracy = self._measure(self.x_train, self.y_train, self.raw_train)
+            test_loss, accuracy = self._measure(self.x_test, self.y_test, self.raw_test)
         if not len(self.x_test):
             accuracy = train_accuracy
-        self.history.record(self.step_count, self.epoch_count, train_loss, test_loss, accuracy)
-        return Evaluation(train_loss, test_loss, accuracy)
+        evaluation = Evaluation(train_loss, test_loss, accuracy, train_accuracy)
+        self._cache = (key, evaluation)
+        return evaluation
+
+    def latest(self):
+        """(step, Evaluation): the newest evaluation there is, without computing one; the
+        evaluation of now if someone asked for it, else the history's last row."""
+        key, evaluation = self._cache
+        if evaluation is not None and \
+                key == (self.step_count, self.network.version, self.settings, self._data_version):
+            return self.step_count, evaluation
+        h = self.history
+        if not len(h):
+            return self.step_count, self.evaluate()
+        return int(h.last("step")), Evaluation(h.last("train_loss"), h.last("test_loss"),
+                                               h.last("accuracy"))
+
+    def _record(self):
+        """A history row: the evaluation now."""
+        e = self.evaluate()
+        self.history.record(self.step_count, self.epoch_count, e.train_loss, e.test_loss,
+                            e.accuracy)
 
     def penalty(self):
         """The regularization term l1·Σ|W| + l2·ΣW² (weights only), reported apart from the loss."""
@@ -431,9 +346,7 @@ class Trainer:
             order=None if self._order is None else self._order.copy(),
             rng_state=self.rng.bit_generator.state,
             diverged=self.diverged, status=self.status, last_loss=self.last_loss,
-            history=self.history, history_size=len(self.history),
-            edits=tuple(self.history.edits),
-            last_row=self.history.row(len(self.history) - 1) if len(self.history) else None,
+            history=self.history, history_mark=self.history.mark(),
         )
 
     def restore(self, snap):
@@ -446,7 +359,7 @@ class Trainer:
         self.rng = np.random.default_rng()
         self.rng.bit_generator.state = snap.rng_state
         self.diverged, self.status, self.last_loss = snap.diverged, snap.status, snap.last_loss
-        self.history = snap.history.copy(snap.history_size, snap.edits, snap.last_row)
+        self.history = snap.history.copy(snap.history_mark)
         self.has_gradients = False
         self._prepare_data()
         self._order = None if snap.order is None else snap.order.copy()
@@ -455,41 +368,23 @@ class Trainer:
         self._position = snap.position
 
     # ---- changes -----------------------------------------------------------------------
-    def _after_change(self, structural=False):
-        """Record an edit; a changed shape gives the optimizer fresh memory (as a new torch
-        optimizer would have), and a person's change ends a divergence stop."""
+    def apply(self, edit):
+        """Make an edit (see edits.py); an EditError or SettingError changes nothing."""
+        with np.errstate(all="ignore"):
+            edit.apply(self)
+        if edit.marks_history:
+            self.changed(edit.structural)
+
+    def changed(self, structural=False):
+        """Record a person's change: a changed shape gives the optimizer fresh memory (as a new
+        torch optimizer would have), a change ends a divergence stop, the history gets a row."""
         if structural:
             self.optimizer.reset()
             self.has_gradients = False
         self.diverged = False
         self.status = "edited"
         self.history.edits.append(self.step_count)
-
-    def edit(self, method, *args):
-        """Apply a Network edit by name (set_weight, resize, ...), keeping the data fit."""
-        structural = method in ("resize", "insert_layer", "remove_layer", "set_activation",
-                                "reinitialize", "set_dtype")
-        snapshot = self._snapshot() if method in ("set_activation", "set_dtype") else None
-        getattr(self.network, method)(*args)
-        if snapshot is not None:
-            try:
-                check_fit(self.network, self.raw_train, self.settings.loss)
-            except SettingError as e:
-                self._restore(snapshot)
-                raise EditError(str(e)) from None
-            self._prepare_data()
-        self._after_change(structural)
-
-    def _snapshot(self):
-        net = self.network
-        return (net.output, list(net.activations), net.dtype, list(net.sizes),
-                [w.copy() for w in net.weights], [b.copy() for b in net.biases], list(net.frozen))
-
-    def _restore(self, snap):
-        net = self.network
-        net.output, net.activations, net.dtype = snap[0], snap[1], snap[2]
-        net.restore(*snap[3:])
-        net._bind()
+        self._record()
 
     def reset(self, seed=None):
         """New initial weights; counters and history start again."""
@@ -503,20 +398,18 @@ class Trainer:
         self.last_loss = math.nan
         self.has_gradients = False
         self._prepare_data()
-        self.evaluate()
+        self._record()
+
+    def set_settings(self, settings):
+        """New checked settings that fit the network and data (the caller checked the fit)."""
+        old, self.settings = self.settings, settings
+        if settings.optimizer != old.optimizer:
+            self.optimizer = Optimizer(settings.optimizer)
+        if (settings.standardize, settings.loss, settings.batch_size) != \
+                (old.standardize, old.loss, old.batch_size):
+            self._prepare_data()
 
     def change_settings(self, **changes):
         """Change training settings by name; SettingError (and nothing changed) if one is bad."""
-        unknown = set(changes) - {f.name for f in fields(TrainingSettings)}
-        if unknown:
-            raise SettingError(f"unknown setting {sorted(unknown)[0]!r}")
-        new = replace(self.settings, **changes).checked()
-        check_fit(self.network, self.raw_train, new.loss)
-        old = self.settings
-        self.settings = new
-        if new.optimizer != old.optimizer:
-            self.optimizer = Optimizer(new.optimizer)
-        if (new.standardize, new.loss, new.batch_size) != (old.standardize, old.loss,
-                                                           old.batch_size):
-            self._prepare_data()
-        self._after_change()
+        from gradstep.edits import ChangeSettings
+        self.apply(ChangeSettings(changes))

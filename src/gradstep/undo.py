@@ -15,8 +15,6 @@ from __future__ import annotations
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-import numpy as np
-
 MAX_ENTRIES = 200
 MAX_BYTES = 64 * 2**20
 
@@ -24,20 +22,7 @@ MAX_BYTES = 64 * 2**20
 @dataclass(frozen=True)
 class Entry:
     label: str
-    snapshot: object     # Trainer.Snapshot
-
-
-def _arrays(snapshot):
-    """The arrays an entry keeps alive (shared ones may belong to several entries)."""
-    yield snapshot.network["params"]
-    if snapshot.order is not None:
-        yield snapshot.order
-    state = snapshot.optimizer[1]
-    if isinstance(state, np.ndarray):
-        yield state
-    elif isinstance(state, tuple):
-        yield from (a for a in state if isinstance(a, np.ndarray))
-    yield snapshot.history._data
+    snapshot: object     # anything with arrays(): a trainer's Snapshot, a workspace's
 
 
 class UndoStack:
@@ -117,7 +102,7 @@ class UndoStack:
         """Bytes held by every entry, counting each shared array once."""
         seen, total = set(), 0
         for entry in self._undo + self._redo:
-            for a in _arrays(entry.snapshot):
+            for a in entry.snapshot.arrays():
                 if id(a) not in seen:
                     seen.add(id(a))
                     total += a.nbytes

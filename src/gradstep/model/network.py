@@ -13,86 +13,66 @@ Every edit checks its input first, builds the new arrays aside, and only then co
 so a refused edit (EditError) changes nothing.
 """
 
-import math
-
 import numpy as np
 
 from gradstep.errors import EditError
 from gradstep.model import activations as act
 from gradstep.model import constraints
 from gradstep.model.initializers import INITS, init_weights
+from gradstep.model.spec import (
+    DTYPES,
+    MAX_ABS_VALUE,
+    MAX_PARAMETERS,
+    NetworkSpec,
+    check_sizes,
+    check_seed,
+    check_size,
+    check_value,
+    matrices,
+    parameter_count,
+)
 
-MAX_PARAMETERS = 2_000_000
-MAX_ABS_VALUE = 1e9
-DTYPES = ("float64", "float32")
-
-
-def parameter_count(sizes, bias=True):
-    return sum(a * b + (b if bias else 0) for a, b in zip(sizes, sizes[1:]))
-
-
-def _size_words(count, dtype):
-    mb = count * np.dtype(dtype).itemsize * 4 / 1e6  # weights, gradients and two Adam moments
-    return f"{count:,} parameters (about {mb:,.0f} MB to train)"
-
-
-def check_value(value, what="a weight"):
-    """A finite number of sensible size, as a float; EditError otherwise."""
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise EditError(f"{what} must be a number, got {value!r}")
-    value = float(value)
-    if not math.isfinite(value):
-        raise EditError(f"{what} must be a finite number, got {value}")
-    if abs(value) > MAX_ABS_VALUE:
-        raise EditError(f"{what} must lie within ±{MAX_ABS_VALUE:g}, got {value:g}")
-    return value
-
-
-def check_seed(seed):
-    """A seed as numpy takes it: a whole number of 0 or more; EditError otherwise."""
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise EditError(f"seed must be a whole number of 0 or more, got {seed!r}")
-    return int(seed)
-
-
-def _choice(value, allowed, what):
-    if value not in allowed:
-        raise EditError(f"{what} must be one of {', '.join(allowed)}; got {value!r}")
-    return value
+__all__ = ["Network", "DTYPES", "MAX_ABS_VALUE", "MAX_PARAMETERS", "check_seed", "check_value",
+           "parameter_count"]
 
 
 class Network:
     def __init__(self, sizes, activations="tanh", output="linear", *, bias=True, init="xavier",
                  seed=0, constraint="none", dtype="float64", weights=None, biases=None):
-        sizes = [self._check_size(s, "a layer size") for s in sizes]
-        if len(sizes) < 2:
-            raise EditError("a network needs at least an input and an output layer")
-        if isinstance(activations, str):
-            activations = [activations] * (len(sizes) - 2)
-        if len(activations) != len(sizes) - 2:
-            raise EditError(f"{len(sizes) - 2} hidden layers need {len(sizes) - 2} activations, "
-                            f"got {len(activations)}")
-        self.activations = [_choice(a, act.HIDDEN, "a hidden activation") for a in activations]
-        self.output = _choice(output, act.OUTPUT, "the output activation")
-        self.init = _choice(init, INITS, "init")
-        self.constraint = _choice(constraint, constraints.CONSTRAINTS, "constraint")
-        self.dtype = np.dtype(_choice(str(dtype), DTYPES, "dtype"))
-        self.bias = bool(bias)
-        self.seed = check_seed(seed)
-        self._check_limit(sizes, self.bias)
-        self.sizes = sizes
+        self._build(NetworkSpec.checked(sizes, activations, output, bias, init, seed, constraint,
+                                        dtype, weights, biases))
+
+    @classmethod
+    def from_spec(cls, spec):
+        """The network a checked NetworkSpec describes."""
+        network = cls.__new__(cls)
+        network._build(spec)
+        return network
+
+    def _build(self, spec):
+        self.activations = list(spec.activation)
+        self.output = spec.output
+        self.init = spec.init
+        self.constraint = spec.constraint
+        self.dtype = np.dtype(spec.dtype)
+        self.bias = spec.bias
+        self.seed = spec.seed
+        self.sizes = list(spec.layers)
         self.rng = np.random.default_rng(self.seed)
-        weights_, biases_ = self._fresh(sizes)
-        if weights is not None:
-            weights_, loaded_biases = self._load(weights, biases, sizes)
-            biases_ = loaded_biases or biases_
-        elif biases is not None:
-            raise EditError("biases were given without weights")
-        self.frozen = [None] * (len(sizes) - 1)  # bool mask per layer, None when nothing is frozen
+        weights_, biases_ = self._fresh(self.sizes)
+        if spec.weights is not None:
+            weights_ = [w.astype(self.dtype) for w in spec.weights]
+            if spec.biases is not None:
+                biases_ = [b.astype(self.dtype) for b in spec.biases]
+        self.frozen = [None] * (len(self.sizes) - 1)  # bool mask per layer, None: none frozen
         self.version = 0  # bumped by every change, so a screen knows when to redraw
         self.last_activations = None
-        self._assign(sizes, [self._enforce(w, None) for w in weights_], biases_)
+        self._assign(self.sizes, [self._enforce(w, None) for w in weights_], biases_)
         self._bind()
+
+    def spec(self, params=True):
+        """This network's description (see model/spec.py)."""
+        return NetworkSpec.of(self, params)
 
     def _fresh(self, sizes):
         """New weights from the init, zero biases."""
@@ -154,44 +134,10 @@ class Network:
     def _draw(self, n_in, n_out):
         return init_weights(self.init, n_in, n_out, self.rng, self.dtype)
 
-    @staticmethod
-    def _check_size(size, what):
-        if isinstance(size, bool) or not isinstance(size, (int, np.integer)):
-            raise EditError(f"{what} must be a whole number, got {size!r}")
-        if size < 1:
-            raise EditError(f"{what} must be at least 1, got {size}")
-        return int(size)
-
-    def _check_limit(self, sizes, bias):
-        count = parameter_count(sizes, bias)
-        if count > MAX_PARAMETERS:
-            raise EditError(f"that network would have {_size_words(count, self.dtype)}; "
-                            f"the limit is {MAX_PARAMETERS:,} parameters")
-
-    def _load(self, weights, biases, sizes):
-        depth = len(sizes) - 1
-        if not isinstance(weights, (list, tuple)) or len(weights) != depth:
-            raise EditError(f"weights: expected a list of {depth} layers for sizes {sizes}")
-        loaded = [self._array(w, (sizes[l], sizes[l + 1]), f"weights[{l}]")
-                  for l, w in enumerate(weights)]
-        if biases is None:
-            return loaded, None
-        if not isinstance(biases, (list, tuple)) or len(biases) != depth:
-            raise EditError(f"biases: expected a list of {depth} layers")
-        return loaded, [self._array(b, (sizes[l + 1],), f"biases[{l}]")
-                        for l, b in enumerate(biases)]
-
-    def _array(self, values, shape, what):
-        try:
-            a = np.array(values, dtype=np.float64)
-        except (TypeError, ValueError):
-            raise EditError(f"{what} must be a list of numbers shaped {list(shape)}") from None
-        if a.shape != shape:
-            raise EditError(f"{what} must have shape {list(shape)} ([i][j]: {shape[0]} rows of "
-                            f"{shape[-1]}), got {list(a.shape)}")
-        if not np.all(np.isfinite(a)):
-            raise EditError(f"{what} must hold finite numbers only")
-        return a.astype(self.dtype)
+    def _one_of(self, value, allowed, what):
+        if value not in allowed:
+            raise EditError(f"{what} must be one of {', '.join(allowed)}; got {value!r}")
+        return value
 
     # ---- passes ------------------------------------------------------------------------
     def forward(self, x, keep=False, logits=False):
@@ -242,7 +188,7 @@ class Network:
             self.last_activations = None
             self._bind()
 
-    def _check_weight_index(self, layer, i=None, j=None):
+    def check_weight_index(self, layer, i=None, j=None):
         self._check_index(layer, self.depth, "weight layer")
         if i is not None:
             self._check_index(i, self.sizes[layer], f"input neuron i of layer {layer}")
@@ -255,7 +201,7 @@ class Network:
             raise EditError(f"{what} must be 0..{n - 1}, got {k!r}")
 
     def set_weight(self, layer, i, j, value):
-        self._check_weight_index(layer, i, j)
+        self.check_weight_index(layer, i, j)
         value = check_value(value)
         w = self.weights[layer].copy()
         w[i, j] = value
@@ -270,7 +216,7 @@ class Network:
         self._changed()
 
     def set_bias(self, layer, j, value):
-        self._check_weight_index(layer, None, j)
+        self.check_weight_index(layer, None, j)
         if not self.bias:
             raise EditError("this network has no biases")
         value = check_value(value, "a bias")
@@ -282,7 +228,7 @@ class Network:
         return np.zeros(self.weights[layer].shape, bool) if f is None else f.copy()
 
     def set_frozen(self, layer, i, j, frozen=True):
-        self._check_weight_index(layer, i, j)
+        self.check_weight_index(layer, i, j)
         mask = self._hold(layer)
         mask[i, j] = bool(frozen)
         if frozen and self.constraint != "none":
@@ -304,13 +250,13 @@ class Network:
         if layer == 0:
             raise EditError("the input layer has no activation")
         if layer == self.depth:
-            self.output = _choice(name, act.OUTPUT, "the output activation")
+            self.output = self._one_of(name, act.OUTPUT, "the output activation")
         else:
-            self.activations[layer - 1] = _choice(name, act.HIDDEN, "a hidden activation")
+            self.activations[layer - 1] = self._one_of(name, act.HIDDEN, "a hidden activation")
         self._changed(structural=True)
 
     def set_constraint(self, name):
-        _choice(name, constraints.CONSTRAINTS, "constraint")
+        self._one_of(name, constraints.CONSTRAINTS, "constraint")
         old = self.constraint
         self.constraint = name
         try:
@@ -325,10 +271,10 @@ class Network:
     def resize(self, layer, size):
         """Give hidden neuron layer 1..L-1 a new size; weights that still exist are kept."""
         self._check_hidden(layer)
-        size = self._check_size(size, "a layer size")
+        size = check_size(size)
         sizes = self.sizes.copy()
         sizes[layer] = size
-        self._check_limit(sizes, self.bias)
+        check_sizes(sizes, self.bias, self.dtype.name)
         w_in, w_out = self.weights[layer - 1], self.weights[layer]
         keep = min(size, w_in.shape[1])
         new_in = self._draw(w_in.shape[0], size)
@@ -372,12 +318,12 @@ class Network:
         self._check_index(layer, self.depth + 1, "position")
         if layer == 0:
             raise EditError("a hidden layer cannot go before the input layer")
-        size = self._check_size(size, "a layer size")
+        size = check_size(size)
         activation = activation or (self.activations[layer - 2] if layer >= 2 else
                                     self.activations[0] if self.activations else "tanh")
-        _choice(activation, act.HIDDEN, "a hidden activation")
+        self._one_of(activation, act.HIDDEN, "a hidden activation")
         sizes = self.sizes[:layer] + [size] + self.sizes[layer:]
-        self._check_limit(sizes, self.bias)
+        check_sizes(sizes, self.bias, self.dtype.name)
         w_in = self._enforce(self._draw(sizes[layer - 1], size), None)
         w_out = self._enforce(self._draw(size, sizes[layer + 1]), None)
         weights, biases = list(self.weights), list(self.biases)
@@ -410,14 +356,27 @@ class Network:
         self._assign(self.sizes, [self._enforce(w, None) for w in weights], biases)
         self._changed(structural=True)
 
+    def check_init(self, init):
+        return self._one_of(init, INITS, "init")
+
+    def set_init(self, init):
+        """The initialisation the next reset draws from (the weights stay until then)."""
+        self.init = self.check_init(init)
+        self._changed()
+
+    def check_dtype(self, dtype):
+        return self._one_of(str(dtype), DTYPES, "dtype")
+
     def set_dtype(self, dtype):
-        self.dtype = np.dtype(_choice(str(dtype), DTYPES, "dtype"))
+        self.dtype = np.dtype(self.check_dtype(dtype))
         self._assign(self.sizes, self.weights, self.biases)
         self._changed(structural=True)
 
     def load_parameters(self, weights, biases=None):
         """New values for every weight (and bias), same shapes; the constraint still holds after."""
-        weights, loaded_biases = self._load(weights, biases, self.sizes)
+        shapes = [w.shape for w in self.weights]
+        weights = matrices(weights, shapes, "weights", self.dtype)
+        loaded_biases = matrices(biases, [b.shape for b in self.biases], "biases", self.dtype)
         new = [self._enforce(w, f) for w, f in zip(weights, self.frozen)]
         for view, w in zip(self.weights, new):
             view[...] = w

@@ -20,98 +20,67 @@ from pathlib import Path
 from typing import Any
 
 from gradstep.errors import GradstepError, ScenarioError
-from gradstep.model import activations, constraints, initializers, losses, optimizers
-from gradstep.model.network import DTYPES, MAX_ABS_VALUE, Network
+from gradstep.lesson import Lesson
+from gradstep.model.spec import NetworkSpec
 from gradstep.scenarios.data import DATA_KINDS, load_data
-from gradstep.scenarios.validate import (
-    check_keys,
-    describe,
-    fail,
-    require_choice,
-    require_int,
-    require_number,
-    require_table,
-)
-from gradstep.training import MAX_LEARNING_RATE, Trainer, TrainingSettings
+from gradstep.scenarios.validate import describe, fail, require_table
+from gradstep.settings import TrainingSettings
+from gradstep.training import Trainer
 
 __all__ = ["DEFAULT_SCENARIO", "Scenario", "load_scenario", "presets_dir", "list_presets"]
 
 DEFAULT_SCENARIO = "grades"
 TOP_LEVEL = ("name", "title", "description", "data", "network", "training")
-NETWORK_KEYS = ("layers", "activation", "output", "bias", "init", "seed", "constraint", "dtype",
-                "weights", "biases")
-TRAINING_KEYS = ("loss", "optimizer", "learning_rate", "batch_size", "l1", "l2", "standardize",
-                 "epochs")
-MAX_LAYER_SIZE = 100_000
-MAX_EPOCHS = 1_000_000
-DEFAULTS = TrainingSettings()
 
 
 @dataclass(frozen=True, eq=False)
 class Scenario:
     """A checked scenario file. `data` is the [data] table as written (load_data checks it);
-    `network` and `training` are the checked tables with every default filled in."""
+    `network` and `settings` are checked, with every default filled in."""
 
-    name: str
-    title: str
-    description: str
+    lesson: Lesson
     path: Path
     data: dict[str, Any]
-    network: dict[str, Any]
-    training: dict[str, Any]
+    network: NetworkSpec
+    settings: TrainingSettings
+
+    @property
+    def name(self) -> str:
+        return self.lesson.name
+
+    @property
+    def title(self) -> str:
+        return self.lesson.title
+
+    @property
+    def description(self) -> str:
+        return self.lesson.text
 
     @property
     def where(self) -> str:
         """The file as error messages name it."""
         return _display(self.path)
 
-    def settings(self, learning_rate: float | None = None) -> TrainingSettings:
-        training = dict(self.training)
-        if learning_rate is not None:
-            training["learning_rate"] = learning_rate
-        return TrainingSettings(**training)
-
     def build(self, seed: int | None = None, learning_rate: float | None = None) -> Trainer:
         """Data, network and trainer; `seed` replaces the network's and trainer's seed (the
         data keep theirs), `learning_rate` the file's learning rate."""
         train, test = load_data(self.data, self.path.parent, self.where)
-        net = dict(self.network)
-        if seed is not None:
-            net["seed"] = seed
+        spec = self.network if seed is None else self.network.replace(seed=seed)
+        settings = self.settings
         try:
-            network = Network(net["layers"], net["activation"], net["output"], bias=net["bias"],
-                              init=net["init"], seed=net["seed"], constraint=net["constraint"],
-                              dtype=net["dtype"], weights=net["weights"], biases=net["biases"])
+            if learning_rate is not None:
+                settings = settings.changed(learning_rate=learning_rate)
+            return Trainer(spec.build(), train, test, settings, seed=spec.seed)
         except GradstepError as error:
-            raise self._error(*_place_of_network(str(error))) from None
-        try:
-            return Trainer(network, train, test, self.settings(learning_rate), seed=net["seed"])
-        except GradstepError as error:
-            raise self._error(*_place_of_fit(str(error), net)) from None
-
-    def _error(self, section: str, key: str | None, message: str) -> ScenarioError:
-        return fail(self.where, section, key, message)
+            raise at_key(self.where, error) from None
 
 
-def _place_of_network(message: str) -> tuple[str, str | None, str]:
-    """The key a Network complaint belongs to (shapes of weights were checked on loading)."""
-    if message.startswith(("weights", "biases")):
-        return "network", None, message
-    return "network", "layers", message
-
-
-def _place_of_fit(message: str, network: Mapping[str, Any]) -> tuple[str, str | None, str]:
-    """The table and key a Trainer's complaint (settings, or network against data) belongs to."""
-    if message.startswith("learning_rate"):
-        return "training", "learning_rate", message.removeprefix("learning_rate ")
-    if "loss needs a" in message:
-        return "network", "output", message
-    if message.startswith("softmax and cross-entropy"):
-        return ("network", "output", message) if network["output"] == "softmax" else \
-            ("training", "loss", message)
-    if message.startswith("the bce loss"):
-        return "training", "loss", message
-    return "network", "layers", message
+def at_key(where: str, error: GradstepError) -> ScenarioError:
+    """A core error as a scenario file's one line: `file: [table] key: reason`."""
+    if error.field is None:
+        return ScenarioError(f"{where}: {error}")
+    section, _, key = error.field.partition(".")
+    return fail(where, section, key or None, error.reason)
 
 
 # --- reading and checking a file --------------------------------------------------------------
@@ -206,110 +175,9 @@ def load_scenario(name_or_path: str | Path) -> Scenario:
     data = dict(require_table(document["data"], where, "data"))
     if "network" not in document:
         raise ScenarioError(f"{where}: [network] table is required, with at least layers = [...]")
-    network = check_network(document["network"], where)
-    training = check_training(document.get("training", {}), where)
-    return Scenario(name, title, description, path, data, network, training)
-
-
-def require_bool(table: Mapping[str, Any], key: str, where: str, section: str, default: bool) -> bool:
-    value = table.get(key, default)
-    if not isinstance(value, bool):
-        raise fail(where, section, key, f"must be true or false, got {describe(value)}")
-    return value
-
-
-def check_network(table: Any, where: str) -> dict[str, Any]:
-    """The [network] table checked, with defaults filled in."""
-    section = "network"
-    table = require_table(table, where, section)
-    check_keys(table, NETWORK_KEYS, where, section)
-    layers = table.get("layers")
-    if (
-        not isinstance(layers, list)
-        or len(layers) < 2
-        or not all(type(size) is int and 1 <= size <= MAX_LAYER_SIZE for size in layers)
-    ):
-        allowed = f"a list of at least 2 layer sizes (whole numbers 1 to {MAX_LAYER_SIZE:,}), " \
-                  "input first, output last"
-        got = "nothing" if layers is None else describe(layers)
-        raise fail(where, section, "layers", f"must be {allowed}, got {got}")
-    hidden = len(layers) - 2
-    activation = table.get("activation", "tanh")
-    names = activation if isinstance(activation, list) else [activation] * hidden
-    if len(names) != hidden or not all(isinstance(n, str) and n in activations.HIDDEN for n in names):
-        allowed = ", ".join(repr(n) for n in activations.HIDDEN)
-        raise fail(where, section, "activation", f"must be one of {allowed}, or a list of "
-                   f"{hidden} of them (one per hidden layer), got {describe(activation)}")
-    checked = {
-        "layers": list(layers),
-        "activation": list(names),
-        "output": require_choice(table, "output", where, section, activations.OUTPUT, "linear"),
-        "bias": require_bool(table, "bias", where, section, True),
-        "init": require_choice(table, "init", where, section, initializers.INITS, "xavier"),
-        "seed": require_int(table, "seed", where, section, 0, minimum=0),
-        "constraint": require_choice(table, "constraint", where, section,
-                                     constraints.CONSTRAINTS, "none"),
-        "dtype": require_choice(table, "dtype", where, section, DTYPES, "float64"),
-    }
-    shapes = [(a, b) for a, b in zip(layers, layers[1:])]
-    checked["weights"] = _matrices(table, "weights", shapes, where)
-    checked["biases"] = _matrices(table, "biases", [(b,) for _, b in shapes], where)
-    if checked["biases"] is not None and checked["weights"] is None:
-        raise fail(where, section, "biases", "needs weights too: give both, or neither")
-    return checked
-
-
-def _finite(value: Any) -> bool:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        return False
     try:
-        return abs(float(value)) <= MAX_ABS_VALUE
-    except OverflowError:
-        return False
-
-
-def _matrices(table: Mapping[str, Any], key: str, shapes: list[tuple[int, ...]],
-              where: str) -> list[Any] | None:
-    """Nested lists of numbers, one per weight layer, each of the given shape; None if absent."""
-    if key not in table:
-        return None
-    value = table[key]
-    what = "matrix [i][j] (rows: inputs, columns: neurons)" if key == "weights" else "list"
-    if not isinstance(value, list) or len(value) != len(shapes):
-        raise fail(where, "network", key, f"must be a list of {len(shapes)} {what}s, one per "
-                   f"weight layer, got {describe(value)}")
-    for layer, (shape, given) in enumerate(zip(shapes, value)):
-        rows = given if len(shape) == 2 else [given]
-        want = shape if len(shape) == 2 else (1, shape[0])
-        ok = isinstance(given, list) and len(rows) == want[0] and all(
-            isinstance(row, list) and len(row) == want[1] and all(map(_finite, row)) for row in rows)
-        if not ok:
-            size = f"{shape[0]} rows of {shape[1]} numbers" if len(shape) == 2 else \
-                f"{shape[0]} numbers"
-            raise fail(where, "network", key, f"layer {layer} must be {size} (finite, within "
-                       f"±{MAX_ABS_VALUE:g}), got {describe(given)}")
-    return value
-
-
-def check_training(table: Any, where: str) -> dict[str, Any]:
-    """The [training] table checked, with TrainingSettings' defaults filled in."""
-    section = "training"
-    table = require_table(table, where, section)
-    check_keys(table, TRAINING_KEYS, where, section)
-    learning_rate = require_number(table, "learning_rate", where, section, DEFAULTS.learning_rate)
-    if not 0 < learning_rate <= MAX_LEARNING_RATE:
-        raise fail(where, section, "learning_rate", f"must be a number above 0 and at most "
-                   f"{MAX_LEARNING_RATE:g}, got {describe(table['learning_rate'])}")
-    return {
-        "loss": require_choice(table, "loss", where, section, losses.LOSSES, DEFAULTS.loss),
-        "optimizer": require_choice(table, "optimizer", where, section, optimizers.OPTIMIZERS,
-                                    DEFAULTS.optimizer),
-        "learning_rate": learning_rate,
-        "batch_size": require_int(table, "batch_size", where, section, DEFAULTS.batch_size,
-                                  minimum=1),
-        "l1": require_number(table, "l1", where, section, DEFAULTS.l1, minimum=0),
-        "l2": require_number(table, "l2", where, section, DEFAULTS.l2, minimum=0),
-        "standardize": require_bool(table, "standardize", where, section, DEFAULTS.standardize),
-        "epochs": require_int(table, "epochs", where, section, DEFAULTS.epochs, minimum=1,
-                              maximum=MAX_EPOCHS),
-    }
+        network = NetworkSpec.from_mapping(document["network"])
+        settings = TrainingSettings.from_mapping(document.get("training", {}))
+    except GradstepError as error:
+        raise at_key(where, error) from None
+    return Scenario(Lesson(name, title, description), path, data, network, settings)

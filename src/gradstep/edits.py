@@ -1,0 +1,269 @@
+"""Edits as small values: what a person changes, applied to a trainer.
+
+Each edit knows how to apply itself (checking first, so a refused edit changes nothing), the
+words undo uses for it (`label`), and whether it changes the network's shape or kind
+(`structural`: the optimizer's memory starts again). `Trainer.apply(edit)` makes it and marks
+the history; the workspace records it for undo first.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from gradstep.errors import EditError, SettingError
+from gradstep.targets import check_fit
+
+
+def weight_name(layer: int, i: int, j: int, names=None) -> str:
+    """W0[x1→h2]: by the neurons' names when given, else W0[i=0, j=1]."""
+    if names is None:
+        return f"W{layer}[i={i}, j={j}]"
+    return f"W{layer}[{names[layer][i]}→{names[layer + 1][j]}]"
+
+
+class Edit:
+    structural = False      # the network's shape or kind changes: fresh optimizer memory
+    marks_history = True    # the loss curve shows a mark and the history a row at this step
+
+    @property
+    def label(self) -> str:
+        raise NotImplementedError
+
+    def apply(self, trainer) -> None:
+        raise NotImplementedError
+
+
+@dataclass(frozen=True)
+class SetWeight(Edit):
+    layer: int
+    i: int
+    j: int
+    value: float
+
+    @property
+    def label(self):
+        return f"{weight_name(self.layer, self.i, self.j)} = {self.value:g}"
+
+    def apply(self, trainer):
+        trainer.network.set_weight(self.layer, self.i, self.j, self.value)
+
+
+@dataclass(frozen=True)
+class SetBias(Edit):
+    layer: int
+    j: int
+    value: float
+
+    @property
+    def label(self):
+        return f"b{self.layer}[{self.j}] = {self.value:g}"
+
+    def apply(self, trainer):
+        trainer.network.set_bias(self.layer, self.j, self.value)
+
+
+@dataclass(frozen=True)
+class Nudge(Edit):
+    """Add `delta` to a weight (or, with i None, to bias j)."""
+
+    layer: int
+    i: int | None
+    j: int
+    delta: float
+
+    @property
+    def label(self):
+        what = f"b{self.layer}[{self.j}]" if self.i is None else \
+            weight_name(self.layer, self.i, self.j)
+        return f"nudge {what} by {self.delta:+g}"
+
+    def apply(self, trainer):
+        net = trainer.network
+        if self.i is None:
+            net.check_weight_index(self.layer, None, self.j)
+            net.set_bias(self.layer, self.j, float(net.biases[self.layer][self.j]) + self.delta)
+        else:
+            net.check_weight_index(self.layer, self.i, self.j)
+            value = float(net.weights[self.layer][self.i, self.j]) + self.delta
+            net.set_weight(self.layer, self.i, self.j, value)
+
+
+@dataclass(frozen=True)
+class Freeze(Edit):
+    layer: int
+    i: int
+    j: int
+    frozen: bool = True
+
+    @property
+    def label(self):
+        return f"{'freeze' if self.frozen else 'unfreeze'} {weight_name(self.layer, self.i, self.j)}"
+
+    def apply(self, trainer):
+        trainer.network.set_frozen(self.layer, self.i, self.j, self.frozen)
+
+
+@dataclass(frozen=True)
+class Resize(Edit):
+    layer: int
+    size: int
+    structural = True
+
+    @property
+    def label(self):
+        return f"layer {self.layer}: {self.size} neurons"
+
+    def apply(self, trainer):
+        trainer.network.resize(self.layer, self.size)
+
+
+@dataclass(frozen=True)
+class InsertLayer(Edit):
+    layer: int
+    size: int
+    activation: str | None = None
+    structural = True
+
+    @property
+    def label(self):
+        return f"insert layer {self.layer}"
+
+    def apply(self, trainer):
+        trainer.network.insert_layer(self.layer, self.size, self.activation)
+
+
+@dataclass(frozen=True)
+class RemoveLayer(Edit):
+    layer: int
+    structural = True
+
+    @property
+    def label(self):
+        return f"remove layer {self.layer}"
+
+    def apply(self, trainer):
+        trainer.network.remove_layer(self.layer)
+
+
+@dataclass(frozen=True)
+class SetActivation(Edit):
+    """The activation of neuron layer 1..L (L: the output, whose name must suit the data)."""
+
+    layer: int
+    name: str
+    structural = True
+
+    @property
+    def label(self):
+        return f"layer {self.layer} activation {self.name}"
+
+    def apply(self, trainer):
+        net = trainer.network
+        if self.layer == net.depth:
+            try:
+                check_fit(net.sizes, self.name, trainer.raw_train, trainer.settings.loss)
+            except SettingError as e:
+                raise EditError(str(e)) from None
+        net.set_activation(self.layer, self.name)
+        if self.layer == net.depth:
+            trainer.refit()  # the targets' encoding follows the output (±1 or 0/1)
+
+
+@dataclass(frozen=True)
+class Reinitialize(Edit):
+    """New weights from the network's init (or another one), as `x` draws them; the step
+    counter and history start again."""
+
+    init: str | None = None
+    seed: int | None = None
+    marks_history = False
+
+    @property
+    def label(self):
+        return "reset" if self.init is None else f"reset with {self.init} weights"
+
+    def apply(self, trainer):
+        if self.init is not None:
+            trainer.network.set_init(self.init)
+        trainer.reset(self.seed)
+
+
+@dataclass(frozen=True)
+class LoadWeights(Edit):
+    weights: Any
+    biases: Any = None
+    source: str = "a file"
+
+    @property
+    def label(self):
+        return f"load weights from {self.source}"
+
+    def apply(self, trainer):
+        net = trainer.network
+        shapes = _shapes(self.weights)
+        expected = [w.shape for w in net.weights]
+        if shapes != expected:
+            raise EditError(f"its weight shapes {_words(shapes)} differ from the network's "
+                            f"{_words(expected)}")
+        net.load_parameters(self.weights, self.biases)
+
+
+def _shapes(matrices):
+    """The (rows, columns) of each matrix in nested lists, or None where one is not a matrix."""
+    if not isinstance(matrices, (list, tuple)):
+        return None
+    shapes = []
+    for m in matrices:
+        shape = getattr(m, "shape", None)
+        if shape is None:
+            rows = m if isinstance(m, (list, tuple)) else None
+            cols = {len(r) for r in rows if isinstance(r, (list, tuple))} if rows else set()
+            shape = (len(rows), cols.pop()) if rows and len(cols) == 1 and \
+                all(isinstance(r, (list, tuple)) for r in rows) else None
+        shapes.append(tuple(shape) if shape is not None else None)
+    return shapes
+
+
+def _words(shapes):
+    if shapes is None:
+        return "(not a list of matrices)"
+    return "[" + ", ".join("?" if s is None else "×".join(map(str, s)) for s in shapes) + "]"
+
+
+@dataclass(frozen=True)
+class ChangeSettings(Edit):
+    """The settings form as one change: training settings, the constraint, the dtype and the
+    initialisation, all checked before any of them is applied."""
+
+    changes: dict = field(default_factory=dict)
+    constraint: str | None = None
+    dtype: str | None = None
+    init: str | None = None
+
+    @property
+    def structural(self):
+        return self.dtype is not None
+
+    @property
+    def label(self):
+        names = list(self.changes) + [k for k in ("constraint", "dtype", "init")
+                                      if getattr(self, k) is not None]
+        return "settings: " + ", ".join(names)
+
+    def apply(self, trainer):
+        net = trainer.network
+        new = trainer.settings.changed(**self.changes)
+        check_fit(net.sizes, net.output, trainer.raw_train, new.loss)
+        if self.init is not None:
+            net.check_init(self.init)
+        if self.dtype is not None:
+            net.check_dtype(self.dtype)
+        if self.constraint is not None and self.constraint != net.constraint:
+            net.set_constraint(self.constraint)  # checked and made whole, or refused whole
+        if self.init is not None:
+            net.set_init(self.init)
+        trainer.set_settings(new)
+        if self.dtype is not None and self.dtype != net.dtype.name:
+            net.set_dtype(self.dtype)
+            trainer.refit()

@@ -1,0 +1,93 @@
+"""Between the data and the network's outputs: how targets are encoded for a loss, how outputs
+are read back as classes, and whether a network's shape suits its data at all.
+
+One place for these rules, so the trainer, the screens and the exports agree on what an
+output of 0.3 means.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from gradstep.errors import SettingError
+from gradstep.model.losses import REQUIRED_OUTPUT
+
+
+def low_label(output: str) -> float:
+    """The target a class-0 point gets on a single output: 0 for sigmoid/softmax, else −1."""
+    return 0.0 if output in ("sigmoid", "softmax") else -1.0
+
+
+def encode_targets(data, network, loss):
+    """Targets in the form the output and loss take: labels, one-hot, 0/1 or ±1 columns."""
+    if data.task == "regression":
+        return data.y.astype(network.dtype)
+    labels = data.y
+    if loss == "cross-entropy":
+        return labels
+    k = network.sizes[-1]
+    if k == 1:
+        columns = (labels == 1).reshape(-1, 1)
+    else:
+        columns = labels.reshape(-1, 1) == np.arange(k)
+    return np.where(columns, 1.0, low_label(network.output)).astype(network.dtype)
+
+
+def threshold(output: str) -> float:
+    """Where a single output splits class 0 from class 1."""
+    return 0.5 if output == "sigmoid" else 0.0
+
+
+def predict_classes(network, out):
+    """The class of each row of outputs `out` (n, k)."""
+    if out.shape[1] == 1:
+        return (out[:, 0] > threshold(network.output)).astype(np.int64)
+    return out.argmax(axis=1)
+
+
+def class_confidence(out: np.ndarray, softmax: bool) -> tuple[np.ndarray, np.ndarray]:
+    """(argmax class, confidence in [0, 1]) of k ≥ 2 outputs; 1/k probability is 0 confidence."""
+    k = out.shape[1]
+    if not softmax:
+        z = out - out.max(axis=1, keepdims=True)
+        out = np.exp(z)
+        out /= out.sum(axis=1, keepdims=True)
+    labels = out.argmax(axis=1)
+    top = out[np.arange(len(out)), labels]
+    return labels, (top - 1 / k) / (1 - 1 / k)
+
+
+def _fit_error(field: str, message: str) -> SettingError:
+    return SettingError(message, field=field)
+
+
+def check_fit(sizes, output, data, loss):
+    """SettingError, naming the field to change, unless a network with these layer sizes and
+    output activation suits the data and the loss."""
+    n_in, n_out = sizes[0], sizes[-1]
+    if n_in != data.x.shape[1]:
+        raise _fit_error("network.layers", f"the data has {data.x.shape[1]} inputs "
+                         f"({', '.join(data.feature_names)}) but the first layer has {n_in}")
+    needed = REQUIRED_OUTPUT.get(loss)
+    if needed and output != needed:
+        raise _fit_error("network.output", f"the {loss} loss needs a {needed} output, not {output}")
+    if data.task == "regression":
+        k = data.y.shape[1]
+        if n_out != k:
+            raise _fit_error("network.layers", f"the data has {k} target(s) but the output layer "
+                                               f"has {n_out}")
+        if loss == "cross-entropy" or output == "softmax":
+            field = "network.output" if output == "softmax" else "training.loss"
+            raise _fit_error(field, "softmax and cross-entropy are for classes; this data is "
+                                    "regression")
+        if loss == "bce" and (data.y.min() < 0 or data.y.max() > 1):
+            raise _fit_error("training.loss", "the bce loss needs targets between 0 and 1")
+        return
+    k = data.n_classes
+    if output == "softmax" or loss == "cross-entropy" or k > 2:
+        if n_out != k:
+            raise _fit_error("network.layers", f"{k} classes need {k} outputs, the output layer "
+                                               f"has {n_out}")
+    elif n_out not in (1, k):
+        raise _fit_error("network.layers", f"2 classes need 1 output (or 2), the output layer has "
+                                           f"{n_out}")
