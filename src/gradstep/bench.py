@@ -227,26 +227,44 @@ def bench_large(dtype, seconds=2.0, rounds=5, samples=4096):
             "step_flops": flops, "steps_per_round": steps, "rounds": rounds}
 
 
-# ---- app: the Textual app headless ----------------------------------------------------------
+# ---- app: the Textual app, its frames recorded as a terminal would get them --------------
 
-def _watch_screen(app):
-    """Record what the app sends to the terminal: app.screen_text gathers the text of every
-    frame (escape codes and all) and app.frames counts frames. Headless, Textual still renders
-    each frame; this turns it into terminal output as a real driver would."""
-    from textual._compositor import CompositorUpdate
+class Screen:
+    """What the app sent to the (recorded) terminal: text since the last clear(), frames."""
 
-    app.screen_text, app.frames, app.frame_times = "", 0, []
-    display = app._display
+    def __init__(self):
+        self.text, self.frames, self.times = "", 0, []
 
-    def watched(screen, renderable):
-        if isinstance(renderable, CompositorUpdate) and not app._batch_count:
-            app.screen_text += renderable.render_segments(app.console)
-            app.frames += 1
-            app.frame_times.append(time.perf_counter())
-        display(screen, renderable)
+    def write(self, when, data):
+        self.text += data
 
-    app._display = watched
-    return app
+    def frame(self, when):
+        self.frames += 1
+        self.times.append(when)
+
+    def clear(self):
+        self.text = ""
+
+
+def recorded_app(workspace):
+    """(the app on a workspace, its Screen): every frame becomes terminal text."""
+    from gradstep.tui.app import GradstepApp
+    from gradstep.tui.recording import recording_driver
+
+    screen = Screen()
+    return GradstepApp(workspace, driver_class=recording_driver(screen)), screen
+
+
+def count_calls(obj, method):
+    """Count calls of a public method of one object (a pane's update_from): a list of one int."""
+    count, original = [0], getattr(obj, method)
+
+    def counted(*args, **kwargs):
+        count[0] += 1
+        return original(*args, **kwargs)
+
+    setattr(obj, method, counted)
+    return count
 
 
 async def _until(condition, timeout=5.0):
@@ -258,41 +276,44 @@ async def _until(condition, timeout=5.0):
     return time.perf_counter()
 
 
-async def _key_latencies(app, presses, pause=0.03):
+async def _key_latencies(app, screen, presses, pause=0.03):
     """Seconds from each space press to a frame that shows the new step number."""
     import re
     latencies = []
     for _ in range(presses):
         shown = re.compile(f"step {app.trainer.step_count + 1}(?![0-9])")
-        app.screen_text = ""
+        screen.clear()
         start = time.perf_counter()
         app.simulate_key("space")
-        latencies.append(await _until(lambda: shown.search(app.screen_text)) - start)
+        latencies.append(await _until(lambda: shown.search(screen.text)) - start)
         await asyncio.sleep(pause)  # let the frame's timers settle, as between key presses
     return latencies
 
 
-async def _live_app(seconds, presses, size=(120, 36)):
+async def _live_app(seconds, presses, size=(120, 36), scenario="circle"):
     from gradstep.scenarios import load_scenario
-    from gradstep.tui.app import GradstepApp
+    from gradstep.tui.widgets.loss_plot import LossPlot
+    from gradstep.tui.widgets.status_line import StatusLine
+    from gradstep.workspace import Workspace
 
-    app = _watch_screen(GradstepApp(load_scenario("circle")))
-    async with app.run_test(size=size) as pilot:
+    app, screen = recorded_app(Workspace.from_scenario(load_scenario(scenario)))
+    async with app.run_test(size=size, headless=False) as pilot:
         await pilot.pause()
-        latencies = await _key_latencies(app, presses)
-        steps, redraws, panes, frames = (app.trainer.step_count, app.redraw_count,
-                                         app.pane_redraw_count, app.frames)
-        app.screen_text = ""
+        latencies = await _key_latencies(app, screen, presses)
+        redraws = count_calls(app.query_one(StatusLine), "update_from")
+        panes = count_calls(app.query_one(LossPlot), "update_from")
+        steps, frames = app.trainer.step_count, screen.frames
+        screen.clear()
         start = time.perf_counter()
         app.simulate_key("r")
         await asyncio.sleep(seconds)
         elapsed = time.perf_counter() - start
-        shows_rate = "steps/s" in app.screen_text  # the status line's rate, after 0.5 s
+        shows_rate = "steps/s" in screen.text  # the status line's rate, after 0.5 s
         result = {
             "steps_per_s": (app.trainer.step_count - steps) / elapsed,
-            "redraws_per_s": (app.redraw_count - redraws) / elapsed,
-            "pane_redraws_per_s": (app.pane_redraw_count - panes) / elapsed,
-            "frames_per_s": (app.frames - frames) / elapsed,
+            "redraws_per_s": redraws[0] / elapsed,
+            "pane_redraws_per_s": panes[0] / elapsed,
+            "frames_per_s": (screen.frames - frames) / elapsed,
             "status_shows_steps_per_s": shows_rate,
         }
         app.simulate_key("r")
@@ -304,8 +325,8 @@ async def _live_app(seconds, presses, size=(120, 36)):
 
 
 def bench_app(seconds=5.0, presses=20):
-    """The circle scenario in the headless app: space-to-screen latency paused (median of
-    `presses`), then `r` for `seconds`: steps/s, status redraws/s, costly-pane redraws/s and
+    """The circle scenario in the app (frames recorded): space-to-screen latency paused (median
+    of `presses`), then `r` for `seconds`: steps/s, status redraws/s, costly-pane redraws/s and
     frames/s."""
     return asyncio.run(_live_app(seconds, presses))
 
@@ -322,32 +343,30 @@ def _median_ms(run, repeats):
 
 
 def million_history(rows=1_000_000, seed=0):
-    """A History of `rows` evaluations, filled in one go (a million appends would be what we
-    measured instead): a noisy decaying loss."""
-    from gradstep.training import History
+    """A History of `rows` evaluations, filled in one go: a noisy decaying loss."""
+    from gradstep.history import History
 
     rng = np.random.default_rng(seed)
-    history = History()
     steps = np.arange(rows, dtype=float)
     train = np.exp(-steps / (rows / 5)) + 0.05 * rng.random(rows)
-    history._data = np.vstack([steps, steps // 100, train, train * 1.1, np.full(rows, 0.9)])
-    history.size = rows
-    return history
+    return History(np.vstack([steps, steps // 100, train, train * 1.1, np.full(rows, 0.9)]))
 
 
 async def _big_panes(repeats, size=(120, 36)):
     from types import SimpleNamespace
 
+    from gradstep.edits import Resize
+    from gradstep.lesson import Lesson
     from gradstep.scenarios import load_scenario
-    from gradstep.tui.app import GradstepApp
     from gradstep.tui.widgets.loss_plot import LossPlot
     from gradstep.tui.widgets.weights_grid import WeightsGrid
+    from gradstep.workspace import Workspace
 
     trainer = load_scenario("circle").build()
-    trainer.edit("resize", 1, 512)
-    trainer.edit("resize", 2, 512)
-    app = _watch_screen(GradstepApp(trainer=trainer))
-    async with app.run_test(size=size) as pilot:
+    trainer.apply(Resize(1, 512))
+    trainer.apply(Resize(2, 512))
+    app, screen = recorded_app(Workspace(trainer, Lesson("big")))
+    async with app.run_test(size=size, headless=False) as pilot:
         app.layer = 1                      # W1: 512×512
         app.redraw()
         await pilot.pause()
@@ -360,10 +379,10 @@ async def _big_panes(repeats, size=(120, 36)):
                 grid.render_line(y)
 
         async def key_to_frame(key):
-            frames = app.frames
+            frames = screen.frames
             start = time.perf_counter()
             app.simulate_key(key)
-            done = await _until(lambda: app.frames > frames)
+            done = await _until(lambda: screen.frames > frames)
             await asyncio.sleep(0.02)
             return done - start
 
@@ -377,7 +396,9 @@ async def _big_panes(repeats, size=(120, 36)):
             "grid_edit_to_frame_ms": 1000 * statistics.median(nudges),
         }
         plot = app.query_one(LossPlot)
-        fake = SimpleNamespace(history=million_history())
+        history = million_history()
+        fake = SimpleNamespace(history=history,
+                               latest=lambda: (int(history.last("step")), None))
         result["plot_rows"] = len(fake.history)
         result["plot_update_ms"] = _median_ms(lambda: plot.update_from(fake), repeats)
         result["plot_render_ms"] = _median_ms(plot.render, repeats)
@@ -409,19 +430,26 @@ _FIRST_SCREEN = _PEAK_RSS + """
 import sys
 from gradstep import cli
 import gradstep.tui.app as app_module
+from gradstep.tui.recording import recording_driver
+from gradstep.workspace import Workspace
+
+class First:  # the first frame a terminal would be sent ends the run
+    drawn = False
+    def write(self, when, data):
+        pass
+    def frame(self, when):
+        if not self.drawn:
+            self.drawn = True
+            # the app captures print() while it runs: write to the real stdout
+            sys.__stdout__.write(f"drawn {peak_rss_kb()}\\n")
+            sys.__stdout__.flush()
+            app.exit(0)
 
 def launch(scenario):
-    app = app_module.GradstepApp(scenario)
-    display = app._display
-    def first(screen, renderable):
-        display(screen, renderable)
-        if renderable is not None and not getattr(app, "_drawn_once", False):
-            app._drawn_once = True
-            renderable.render_segments(app.console)  # what a terminal would be sent
-            print("drawn", peak_rss_kb(), flush=True)
-            app.exit(0)
-    app._display = first
-    app.run(headless=True, size=(120, 36))
+    global app
+    app = app_module.GradstepApp(Workspace.from_scenario(scenario),
+                                 driver_class=recording_driver(First()))
+    app.run(size=(120, 36))
     return 0
 
 app_module.launch_app = launch

@@ -9,7 +9,9 @@ import pytest
 from textual.widgets import Input, OptionList, Select
 
 from gradstep.scenarios import load_scenario
+from gradstep.edits import Freeze
 from gradstep.tui.app import GradstepApp
+from gradstep.workspace import Workspace
 from gradstep.tui.screens.help import HelpScreen
 from gradstep.tui.screens.picker import ScenarioPicker
 from gradstep.tui.screens.settings import SettingsScreen
@@ -23,7 +25,7 @@ SIZE = (120, 36)
 
 
 def make_app(name: str = "circle") -> GradstepApp:
-    return GradstepApp(load_scenario(name))
+    return GradstepApp(Workspace.from_scenario(load_scenario(name)))
 
 
 async def wait_for(pilot, condition, timeout: float = 10.0, what: str = "condition") -> None:
@@ -125,8 +127,7 @@ async def test_r_runs_then_pauses():
         await wait_for(pilot, lambda: app.trainer.step_count > 200, what="training to run")
         await wait_for(pilot, lambda: "running" in status_text(app), what="running shown")
         await pilot.press("r")
-        worker = app.training_worker
-        await wait_for(pilot, lambda: worker.is_finished, what="the worker to stop")
+        await wait_for(pilot, lambda: not app.workspace.live.running, what="the run to stop")
         assert not app.running
         stopped = app.trainer.step_count
         await pilot.pause(0.1)
@@ -255,7 +256,7 @@ async def test_edits_while_running_apply_without_a_race():
         await pilot.press("a")  # a structural edit under the lock while running
         await wait_for(pilot, lambda: app.trainer.step_count > steps + 400, what="more steps")
         await pilot.press("r")
-        await wait_for(pilot, lambda: app.training_worker.is_finished, what="pause")
+        await wait_for(pilot, lambda: not app.running, what="pause")
         await pilot.pause()
         assert app.trainer.network.sizes == [2, 5, 2, 1]
         assert_grid_matches_model(app)
@@ -400,7 +401,7 @@ async def test_a_refused_constraint_rolls_back_the_other_settings():
     async with app.run_test(size=SIZE) as pilot:
         net = app.trainer.network
         assert net.weights[0][0, 0] < 0
-        assert app.apply_edit("set_frozen", 0, 0, 0, True) is None
+        assert app.try_apply(Freeze(0, 0, 0, True)) is None
         settings = app.trainer.settings
         # a frozen negative weight cannot lie on the simplex: the whole form is refused
         error = app.apply_settings({**settings_values(app), "learning_rate": "0.1",
@@ -423,7 +424,7 @@ async def test_picker_loads_a_scenario():
         assert {"grades", "circle", "plane", "softmax-outputs"} <= set(ids)
         options.highlighted = ids.index("grades")
         await pilot.press("enter")
-        await wait_for(pilot, lambda: app.scenario.name == "grades", what="grades loaded")
+        await wait_for(pilot, lambda: app.workspace.lesson.name == "grades", what="grades loaded")
         await pilot.pause()
         assert app.trainer.network.sizes[0] == 5
         assert_grid_matches_model(app)

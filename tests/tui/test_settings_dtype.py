@@ -10,6 +10,7 @@ from textual.widgets import Button, Select
 
 from gradstep.scenarios import load_scenario
 from gradstep.tui.app import GradstepApp
+from gradstep.workspace import Workspace
 from gradstep.tui.screens.settings import SettingsScreen
 
 
@@ -21,7 +22,7 @@ async def wait_for(pilot, condition, what: str, timeout: float = 10.0) -> None:
 
 
 async def test_settings_switch_the_network_to_float32_and_back():
-    app = GradstepApp(load_scenario("circle"))
+    app = GradstepApp(Workspace.from_scenario(load_scenario("circle")))
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("s")
         await wait_for(pilot, lambda: isinstance(app.screen, SettingsScreen), "settings")

@@ -19,6 +19,8 @@ from gradstep.tui.widgets.loss_plot import LossPlot, downsample, nice_ticks, sho
 from gradstep.tui.widgets.output_view import (HeatmapCanvas, OutputView, class_confidence,
                                               diverging, domain, half_block_strips)
 from gradstep.tui.widgets.readouts_view import ReadoutsView, number
+from gradstep.edits import SetWeight
+from gradstep.history import History
 
 
 # ---- trainers --------------------------------------------------------------------------------
@@ -124,7 +126,7 @@ async def test_loss_plot_draws_history_and_toggles_log():
     t = spiral3()
     t.run(steps=120)
     t.evaluate()
-    t.edit("set_weight", 0, 0, 0, 0.5)
+    t.apply(SetWeight(0, 0, 0, 0.5))
     t.run(steps=30)
     t.evaluate()
     plot = LossPlot()
@@ -163,12 +165,9 @@ async def test_loss_plot_million_step_history_is_fast():
     t = trainer(sizes=(3, 4, 1))
     n = 1_000_000
     steps = np.arange(n, dtype=float)
-    for _ in range(3):
-        t.history.append(0, 0, 1.0, 1.0, math.nan)  # grow the arrays cheaply, then fill them
-    t.history._data = np.vstack([steps, steps // 100, 1 / (1 + steps / 1e4),
-                                 1.1 / (1 + steps / 1e4), np.full(n, np.nan)])
-    t.history.size = n
-    t.history.edits = list(range(0, n, 1000))
+    t.history = History(np.vstack([steps, steps // 100, 1 / (1 + steps / 1e4),
+                                   1.1 / (1 + steps / 1e4), np.full(n, np.nan)]),
+                        edits=range(0, n, 1000))
     plot = LossPlot()
     async with One(plot).run_test(size=(120, 36)) as pilot:
         await pilot.pause()

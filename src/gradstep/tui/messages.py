@@ -3,14 +3,9 @@
 from textual.message import Message
 
 
-class TrainerChanged(Message):
-    """The network or the settings changed by a person's hand: redraw everything now."""
-
-
 class TrainingStopped(Message):
-    """The continuous-training worker stopped (paused, or the network diverged)."""
+    """A run ended by itself (the network diverged); posted from the training thread."""
 
-    def __init__(self, diverged: bool, worker) -> None:
+    def __init__(self, diverged: bool) -> None:
         super().__init__()
         self.diverged = diverged
-        self.worker = worker

@@ -20,6 +20,21 @@ def key_name(keys: str) -> str:
     return " / ".join(names.get(k, k) for k in keys.split(","))
 
 
+def help_sections(table, nudge: float) -> list[tuple[str, list[tuple[str, str]]]]:
+    """The help screen's sections: the key table, the grid's own keys, the palette."""
+    grid_keys = [("up,down,left,right", "move the cursor (rows i, columns j, the bias row)"),
+                 ("enter", "type a new value for the weight or bias"),
+                 ("plus,equals_sign", f"nudge it by +{nudge}"),
+                 ("minus", f"nudge it by -{nudge}"),
+                 ("f", "freeze or unfreeze the weight (* marks it; training leaves it)")]
+    return [
+        ("Training and network", [(k, d) for k, _, _, d in table if k]),
+        ("Weights grid", grid_keys),
+        ("Anywhere", [("ctrl+p", "command palette: every action above by name")]),
+        ("In the command palette only", [(k, f"{t}: {d}") for k, _, t, d in table if not k]),
+    ]
+
+
 class HelpScreen(ModalScreen[None]):
     DEFAULT_CSS = """
     HelpScreen {

@@ -38,6 +38,16 @@ class ScenarioPicker(ModalScreen[str | None]):
         self.current = current
         self.error = error
 
+    @classmethod
+    def of_presets(cls, current: str | None = None) -> ScenarioPicker:
+        """The picker over the shipped scenarios (an error line if they cannot be listed)."""
+        from gradstep.errors import GradstepError
+        from gradstep.scenarios import list_presets
+        try:
+            return cls(list_presets(), current)
+        except GradstepError as e:
+            return cls([], current, f"no scenarios to list: {e}")
+
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Label("[b]Scenarios[/b]  Enter loads · Escape cancels")

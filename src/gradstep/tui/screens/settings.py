@@ -1,8 +1,7 @@
 """The training settings as a form. Apply (or Enter in a field) hands the raw values to a
-callback that validates them through the trainer: an error is shown inline and nothing changes.
-
-The number type (float64 or float32) is a network edit, not a training setting: once the
-settings are applied, a changed dtype goes through the app's `apply_edit("set_dtype", ...)`."""
+callback; `edit_for` turns them into one ChangeSettings edit (settings, constraint, dtype and
+initialisation together), so the form applies whole or not at all: an error is shown inline
+and nothing changes."""
 
 from __future__ import annotations
 
@@ -12,12 +11,21 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Grid, Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Input, Label, Select, Switch
+from textual.widgets import Button, Input, Label, Select
 
+from gradstep.edits import ChangeSettings
 from gradstep.model.constraints import CONSTRAINTS
+from gradstep.model.initializers import INITS
 from gradstep.model.losses import LOSSES
-from gradstep.model.network import DTYPES
 from gradstep.model.optimizers import OPTIMIZERS
+from gradstep.model.spec import DTYPES
+from gradstep.tui.screens.value_editor import parse_number, parse_whole
+
+SELECTS = {"optimizer": OPTIMIZERS, "loss": LOSSES, "constraint": CONSTRAINTS, "init": INITS,
+           "dtype": DTYPES, "standardize": ("no", "yes")}
+LABELS = {"learning_rate": "learning rate", "batch_size": "batch size", "optimizer": "optimizer",
+          "loss": "loss", "l1": "L1", "l2": "L2", "constraint": "constraint",
+          "init": "init (x)", "dtype": "dtype", "standardize": "standardize"}
 
 
 class SettingsScreen(ModalScreen[bool]):
@@ -35,20 +43,15 @@ class SettingsScreen(ModalScreen[bool]):
         padding: 0 1;
     }
     SettingsScreen Grid {
-        grid-size: 2;
-        grid-columns: 16 1fr;
+        grid-size: 4;
+        grid-columns: 13 1fr 13 1fr;
         grid-rows: 1;
-        grid-gutter: 1 0;
+        grid-gutter: 1 1;
         height: auto;
-        margin: 1 0 0 0;  /* the error line sits right below: the form fits 80×24 */
+        margin: 1 0 0 0;  /* two fields a row: the form fits 80×24 */
     }
     SettingsScreen Input {
         background: $boost;
-    }
-    SettingsScreen Switch {
-        height: 1;
-        border: none;
-        padding: 0;
     }
     SettingsScreen #error {
         color: $error;
@@ -66,42 +69,63 @@ class SettingsScreen(ModalScreen[bool]):
     """
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
-    def __init__(self, settings, constraint: str,
-                 apply: Callable[[dict], str | None]) -> None:
+    def __init__(self, trainer, apply: Callable[[dict], str | None]) -> None:
         super().__init__()
-        self.settings = settings
-        self.constraint = constraint
+        self.settings = trainer.settings
+        net = trainer.network
+        self.network_values = {"constraint": net.constraint, "dtype": net.dtype.name,
+                               "init": net.init}
         self.apply = apply
-        trainer = getattr(self.app, "trainer", None)
-        self.dtype = trainer.network.dtype.name if trainer is not None else DTYPES[0]
+
+    @staticmethod
+    def edit_for(trainer, values: dict):
+        """(ChangeSettings or None when nothing changed, what to tell the person) for the
+        form's raw values; GradstepError for text that is not a number."""
+        s, net = trainer.settings, trainer.network
+        changes = {
+            "learning_rate": parse_number(values["learning_rate"], "the learning rate"),
+            "batch_size": parse_whole(values["batch_size"], "the batch size"),
+            "l1": parse_number(values["l1"], "L1"),
+            "l2": parse_number(values["l2"], "L2"),
+            "optimizer": values["optimizer"],
+            "loss": values["loss"],
+            "standardize": bool(values["standardize"]),
+        }
+        changes = {k: v for k, v in changes.items() if getattr(s, k) != v}
+        now = {"constraint": net.constraint, "dtype": net.dtype.name, "init": net.init}
+        others = {k: values[k] for k in now if k in values and values[k] != now[k]}
+        if not changes and not others:
+            return None, ""
+        notes = []
+        if "standardize" in changes:
+            notes.append("inputs standardized" if changes["standardize"] else
+                         "inputs no longer standardized")
+        if "optimizer" in changes:
+            notes.append("new optimizer memory")
+        if "constraint" in others:
+            notes.append(f"weights moved onto the {others['constraint']} constraint")
+        if "init" in others:
+            notes.append(f"x now draws {others['init']} weights")
+        return ChangeSettings(changes, **others), \
+            "settings changed" + (": " + "; ".join(notes) if notes else "")
 
     def compose(self) -> ComposeResult:
         s = self.settings
+        current = {"learning_rate": f"{s.learning_rate:g}", "batch_size": str(s.batch_size),
+                   "l1": f"{s.l1:g}", "l2": f"{s.l2:g}", "optimizer": s.optimizer,
+                   "loss": s.loss, "standardize": "yes" if s.standardize else "no",
+                   **self.network_values}
         with Vertical():
-            yield Label("[b]Training settings[/b]  Enter or Apply · Escape cancels")
+            yield Label("[b]Settings[/b]  Enter in a number field or Apply applies · "
+                        "Tab moves · Escape cancels")
             with Grid():
-                yield Label("learning rate")
-                yield Input(f"{s.learning_rate:g}", id="set-learning_rate", compact=True)
-                yield Label("batch size")
-                yield Input(str(s.batch_size), id="set-batch_size", compact=True)
-                yield Label("optimizer")
-                yield Select([(o, o) for o in OPTIMIZERS], value=s.optimizer, id="set-optimizer",
-                             allow_blank=False, compact=True)
-                yield Label("loss")
-                yield Select([(o, o) for o in LOSSES], value=s.loss, id="set-loss",
-                             allow_blank=False, compact=True)
-                yield Label("L1")
-                yield Input(f"{s.l1:g}", id="set-l1", compact=True)
-                yield Label("L2")
-                yield Input(f"{s.l2:g}", id="set-l2", compact=True)
-                yield Label("constraint")
-                yield Select([(c, c) for c in CONSTRAINTS], value=self.constraint,
-                             id="set-constraint", allow_blank=False, compact=True)
-                yield Label("standardize")
-                yield Switch(s.standardize, id="set-standardize")
-                yield Label("dtype")
-                yield Select([(d, d) for d in DTYPES], value=self.dtype, id="set-dtype",
-                             allow_blank=False, compact=True)
+                for name, label in LABELS.items():
+                    yield Label(label)
+                    if name in SELECTS:
+                        yield Select([(c, c) for c in SELECTS[name]], value=current[name],
+                                     id=f"set-{name}", allow_blank=False, compact=True)
+                    else:
+                        yield Input(current[name], id=f"set-{name}", compact=True)
             yield Label("", id="error", markup=False)
             with Horizontal():
                 yield Button("Apply", variant="primary", id="apply", compact=True)
@@ -112,16 +136,13 @@ class SettingsScreen(ModalScreen[bool]):
         Field ids are `set-<name>`."""
         values = {name: self.query_one(f"#set-{name}", Input).value
                   for name in ("learning_rate", "batch_size", "l1", "l2")}
-        for name in ("optimizer", "loss", "constraint", "dtype"):
+        for name in SELECTS:
             values[name] = self.query_one(f"#set-{name}", Select).value
-        values["standardize"] = self.query_one("#set-standardize", Switch).value
+        values["standardize"] = values["standardize"] == "yes"
         return values
 
     def submit(self) -> None:
-        values = self.values()
-        error = self.apply(values)
-        if not error and values["dtype"] != self.dtype:
-            error = self.app.apply_edit("set_dtype", values["dtype"])
+        error = self.apply(self.values())
         if error:
             self.query_one("#error", Label).update(error)
         else:

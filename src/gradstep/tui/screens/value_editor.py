@@ -6,7 +6,26 @@ from __future__ import annotations
 
 from typing import Callable
 
+from gradstep.errors import GradstepError
 from gradstep.tui.screens.prompt import TextPrompt
+
+
+def parse_number(text: str, what: str) -> float:
+    """A float from what a person typed; GradstepError with a plain message otherwise.
+    (Non-finite values parse here and are refused by the edit, which says why.)"""
+    try:
+        return float(text.strip())
+    except ValueError:
+        shown = text.strip() or "(empty)"
+        raise GradstepError(f"{what} must be a number like 0.25 or -1e-3, not {shown!r}") from None
+
+
+def parse_whole(text: str, what: str) -> int:
+    try:
+        return int(text.strip())
+    except ValueError:
+        shown = text.strip() or "(empty)"
+        raise GradstepError(f"{what} must be a whole number, not {shown!r}") from None
 
 
 class ValueEditor(TextPrompt):

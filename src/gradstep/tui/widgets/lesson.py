@@ -20,10 +20,11 @@ class Lesson(Static):
     }
     """
 
-    def show(self, title: str, description: str) -> None:
-        self.border_title = f"lesson: {title}"
+    def show(self, lesson) -> None:
+        """Show a Lesson (gradstep/lesson.py): its title above, its text inside."""
+        self.border_title = f"lesson: {lesson.heading}"
         self.border_subtitle = "l hides or shows this"
-        text = Text(description.strip() or title)
+        text = Text(lesson.text.strip() or lesson.heading)
         text.append("\n")
         text.append(TAKEAWAY, style="italic dim")
         self.update(text)

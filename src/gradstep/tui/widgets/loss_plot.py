@@ -130,13 +130,20 @@ class LossPlot(PlotextPlot):
         self._drawn_width = self.size.width
         plt = self.plt
         plt.clear_data()
-        steps = history.column("step")
-        n = len(steps)  # read once: a running trainer may add rows meanwhile (toggle, resize)
+        n = len(history)  # read once: a running trainer may add rows meanwhile (toggle, resize)
+        steps = history.column("step")[:n]
+        columns = {c: history.column(c)[:n] for c in ("train_loss", "test_loss")}
+        step, now = trainer.latest()
+        if not n or step > steps[-1]:  # the evaluation of now, past the history's last row
+            steps = np.append(steps, step)
+            columns = {"train_loss": np.append(columns["train_loss"], now.train_loss),
+                       "test_loss": np.append(columns["test_loss"], now.test_loss)}
+        self._steps, self._train = steps, columns["train_loss"]
         drawn = 0
         y_lo, y_hi = math.inf, -math.inf
         for column, label, color in (("train_loss", "train", TRAIN_COLOR),
                                      ("test_loss", "test", TEST_COLOR)):
-            x, y = _finite(steps, history.column(column)[:n], positive=self.log_scale)
+            x, y = _finite(steps, columns[column], positive=self.log_scale)
             if not len(y):
                 continue
             x, y = downsample(x, y, 2 * width)
@@ -170,8 +177,7 @@ class LossPlot(PlotextPlot):
             for step in edits:
                 plt.vline(float(step), EDIT_COLOR)
             return
-        x, y = _finite(steps, self._trainer.history.column("train_loss")[:len(steps)],
-                       self.log_scale)
+        x, y = _finite(steps, self._train, self.log_scale)
         if not len(x):
             return
         at = np.clip(np.searchsorted(x, edits), 0, len(x) - 1)

@@ -23,6 +23,8 @@ from textual.widget import Widget
 from textual.widgets import Static
 from textual_plotext import PlotextPlot
 
+from gradstep.targets import class_confidence, low_label, predict_classes
+
 NEUTRAL = np.array([232, 234, 235], float)   # playground's white-ish middle
 ORANGE = (245, 147, 34)                      # negative / class 0
 BLUE = (8, 119, 189)                         # positive / class 1
@@ -86,23 +88,10 @@ def signed_scale(values: np.ndarray, trainer) -> np.ndarray:
     return np.clip(2 * (v - lo) / (hi - lo) - 1, -1, 1)
 
 
-def class_confidence(out: np.ndarray, softmax: bool) -> tuple[np.ndarray, np.ndarray]:
-    """(argmax class, confidence in [0, 1]) of k ≥ 2 outputs; 1/k probability is 0 confidence."""
-    out = _clean(out)
-    k = out.shape[1]
-    if not softmax:
-        z = out - out.max(axis=1, keepdims=True)
-        out = np.exp(z)
-        out /= out.sum(axis=1, keepdims=True)
-    labels = out.argmax(axis=1)
-    top = out[np.arange(len(out)), labels]
-    return labels, (top - 1 / k) / (1 - 1 / k)
-
-
 def output_colors(out: np.ndarray, trainer) -> np.ndarray:
     """Colours (n, 3) for network outputs (n, k), as the playground colours its background."""
     if out.shape[1] >= 2 and trainer.is_classification:
-        labels, confidence = class_confidence(out, trainer.network.output == "softmax")
+        labels, confidence = class_confidence(_clean(out), trainer.network.output == "softmax")
         return by_class(labels, confidence)
     return diverging(signed_scale(out[:, 0], trainer))
 
@@ -308,13 +297,12 @@ class OutputView(Vertical):
     def _caption(trainer, where: str) -> Text:
         text = Text()
         if trainer.is_classification:
-            history = trainer.history
-            accuracy = history.last("accuracy")
+            step, now = trainer.latest()
+            accuracy = now.accuracy
             split = "test" if len(trainer.raw_test) else "train"
             shown = "—" if math.isnan(accuracy) else f"{100 * accuracy:.1f}%"
             text.append(f"accuracy {shown}", style="bold")
-            step = history.last("step")
-            stale = "" if math.isnan(step) or step == trainer.step_count else f" at step {step:g}"
+            stale = "" if step == trainer.step_count else f" at step {step:g}"
             text.append(f" ({split}{stale})  ")
         text.append(where)
         return text
@@ -332,7 +320,7 @@ class OutputView(Vertical):
         shown = pick(len(data.x), MAX_POINTS)
         px = data.x[shown, 0]
         if data.task == "classification":
-            low = 0.0 if trainer.network.output in ("sigmoid", "softmax") else -1.0
+            low = low_label(trainer.network.output)
             labels = data.y[shown]
             for c in range(data.n_classes):
                 mask = labels == c
@@ -365,8 +353,7 @@ class OutputView(Vertical):
             if out.shape[1] >= 2:
                 labels, conf = class_confidence(out, trainer.network.output == "softmax")
             else:
-                threshold = 0.5 if trainer.network.output == "sigmoid" else 0.0
-                labels = (out[:, 0] > threshold).astype(int)
+                labels = predict_classes(trainer.network, out)
                 conf = np.abs(signed_scale(out[:, 0], trainer))
             for target, label, c in zip(data.y[:rows], labels, conf):
                 right = target == label

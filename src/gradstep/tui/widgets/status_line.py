@@ -27,13 +27,13 @@ class StatusLine(Static):
 
     def update_from(self, trainer, layer: int = 0, *, running: bool = False,
                     rate: float | None = None) -> None:
-        h = trainer.history
+        _, now = trainer.latest()
         text = Text()
         text.append(f"step {trainer.step_count}", style="bold")
         text.append(f"  epoch {trainer.epoch_count}")
-        text.append(f"  train loss {_loss(h.last('train_loss'))}")
-        text.append(f"  test loss {_loss(h.last('test_loss'))}")
-        accuracy = h.last("accuracy")
+        text.append(f"  train loss {_loss(now.train_loss)}")
+        text.append(f"  test loss {_loss(now.test_loss)}")
+        accuracy = now.accuracy
         if math.isfinite(accuracy):
             text.append(f"  accuracy {accuracy:.0%}")
         if running:

@@ -1,0 +1,51 @@
+"""The key table: one list feeds the bindings, the footer, the help screen and the palette."""
+
+from __future__ import annotations
+
+from textual.binding import Binding
+
+# (keys, action, title, description); keys "" is a palette-only command
+COMMAND_TABLE = [
+    ("space", "step", "Step", "one training step (one mini-batch)"),
+    ("n", "epoch", "Epoch", "train to the end of the epoch"),
+    ("r", "run", "Run", "run training continuously, or pause it"),
+    ("x", "reset", "Reset", "new random weights; step and history start again"),
+    ("left_square_bracket", "layer(-1)", "◂ Layer", "select the previous weight layer"),
+    ("right_square_bracket", "layer(1)", "Layer ▸", "select the next weight layer"),
+    ("a", "add_neuron", "Add neuron", "add a neuron to the selected hidden layer (▸)"),
+    ("d", "remove_neuron", "Remove neuron", "remove the last neuron of the selected hidden "
+                                            "layer (▸)"),
+    ("i", "insert_layer", "Insert layer", "insert a hidden layer after the grid's input "
+                                          "layer"),
+    ("delete,backspace", "remove_layer", "Remove layer", "remove the selected hidden "
+                                                         "layer (▸)"),
+    ("c", "cycle_activation", "Activation", "cycle the activation of the selected layer (▸)"),
+    ("z", "resize_layer", "Size", "type the number of neurons of the selected hidden layer (▸)"),
+    ("s", "settings", "Settings", "learning rate, batch size, optimizer, loss, L1, L2, "
+                                  "constraint, standardize"),
+    ("g", "toggle_log", "Log loss", "loss plot: linear or log scale"),
+    ("p", "pick", "Scenarios", "load another scenario"),
+    ("l", "lesson", "Lesson", "show or hide the scenario's lesson"),
+    ("u", "undo", "Undo", "undo the last change or block of training steps"),
+    ("ctrl+y", "redo", "Redo", "redo what u undid"),
+    ("ctrl+s", "save", "Save", "save the session (a .npz file); asks for a name the first time"),
+    ("ctrl+o", "open", "Open", "open a saved session file"),
+    ("e", "export", "Export", "export the weights (JSON), the loss (CSV) or a screenshot (SVG); "
+                            "load weights"),
+    ("", "export_weights", "Export weights", "write the weights as JSON"),
+    ("", "export_loss", "Export loss", "write the loss history as CSV"),
+    ("", "export_screenshot", "Screenshot", "write the screen as SVG"),
+    ("", "load_weights", "Load weights", "read weights from a JSON file (u undoes it)"),
+    ("question_mark", "help", "Help", "all keys"),
+    ("q", "quit", "Quit", "leave gradstep"),
+]
+FOOTER_KEYS = {"space", "n", "r", "left_square_bracket", "right_square_bracket", "s",
+               "p", "u", "ctrl+s", "question_mark", "q"}  # l: the lesson box names it
+ACTIONS = {action.split("(")[0] for _, action, _, _ in COMMAND_TABLE}
+
+
+def bindings() -> list[Binding]:
+    """Priority bindings: a focused Input must not swallow the training keys."""
+    return [Binding(keys, action, title, show=keys in FOOTER_KEYS, priority=True,
+                    id=f"gradstep.{keys.split(',')[0]}")
+            for keys, action, title, _ in COMMAND_TABLE if keys]
