@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from textual.widgets import Input, Label
 
-from gradstep.errors import GradstepError, ScenarioError
+from gradstep.errors import ScenarioError
 from gradstep.scenarios import load_scenario
 from gradstep.session import save_session
 from gradstep.lesson import Lesson

@@ -16,8 +16,10 @@ from gradstep.model import Network
 from gradstep.scenarios.data import load_data
 from gradstep.training import Trainer, TrainingSettings
 from gradstep.tui.widgets.loss_plot import LossPlot, downsample, nice_ticks, short_number
-from gradstep.tui.widgets.output_view import (HeatmapCanvas, OutputView, class_confidence,
-                                              diverging, domain, half_block_strips)
+from gradstep.targets import class_confidence
+from gradstep.tui.widgets.colors import diverging, domain
+from gradstep.tui.widgets.heatmap import HeatmapCanvas, half_block_strips
+from gradstep.tui.widgets.output_view import OutputView
 from gradstep.tui.widgets.readouts_view import ReadoutsView, number
 from gradstep.edits import SetWeight
 from gradstep.history import History

@@ -3,9 +3,7 @@
 A thin face over the workspace (gradstep/workspace.py), which owns what is open and makes
 every change under the live trainer's lock. A key's handler here builds an edit (or asks
 selection.py which edit the key means), hands it to the workspace, and marks the screen dirty;
-the next frame reads the trainer. Frames come from a timer (12 Hz) when anything changed;
-while training runs, the costly panes (a plotext build, a grid of predictions, Rich tables)
-redraw on every third tick only, since the screen shares the GIL with the training thread.
+the next frame reads the trainer (painter.py draws the frames).
 """
 
 from __future__ import annotations
@@ -17,16 +15,16 @@ from textual.screen import ModalScreen
 from textual.widgets import Footer
 
 from gradstep import selection
-from gradstep.edits import Freeze, Nudge, Reinitialize, SetBias, SetWeight
+from gradstep.edits import Freeze, Nudge, Reinitialize
 from gradstep.errors import GradstepError
-from gradstep.tui import keep
+from gradstep.tui import editing, keep
 from gradstep.tui.commands import GradstepCommands
 from gradstep.tui.keys import ACTIONS, COMMAND_TABLE, bindings
 from gradstep.tui.messages import TrainingStopped
+from gradstep.tui.painter import REDRAW_HZ, Painter
 from gradstep.tui.screens.help import HelpScreen, help_sections
 from gradstep.tui.screens.picker import ScenarioPicker
 from gradstep.tui.screens.settings import SettingsScreen
-from gradstep.tui.screens.value_editor import ValueEditor, parse_number, parse_whole
 from gradstep.tui.widgets.lesson import Lesson
 from gradstep.tui.widgets.loss_plot import LossPlot
 from gradstep.tui.widgets.network_pane import NetworkPane
@@ -36,10 +34,6 @@ from gradstep.tui.widgets.status_line import StatusLine
 from gradstep.tui.widgets.weights_grid import WeightsGrid
 from gradstep.workspace import Workspace
 
-REDRAW_HZ = 12
-PANES_EVERY = 3        # while running, the costly panes redraw every 3rd tick (4 Hz)
-CHEAP_PANES = ("NetworkPane", "#weights")
-COSTLY_PANES = ("#readouts", "#loss", "#output")
 TALL = 32  # rows from which the lesson shows at launch and the panes take their full size
 
 
@@ -56,8 +50,7 @@ class GradstepApp(App[int]):
         super().__init__(driver_class=driver_class)
         self.workspace = workspace
         self.layer = 0        # the selected weight layer
-        self._ticks = 0
-        self._drawn = None
+        self.painter = Painter(self)
         self.sub_title = workspace.lesson.name
 
     def on_mount(self) -> None:
@@ -69,7 +62,7 @@ class GradstepApp(App[int]):
         self.show_lesson(shown=self.size.height >= TALL)  # no room beside the panes: `l` shows it
         self.query_one(WeightsGrid).focus()
         self.redraw()
-        self.set_interval(1 / REDRAW_HZ, self._tick)
+        self.set_interval(1 / REDRAW_HZ, self.painter.tick)
 
     def compose(self) -> ComposeResult:
         yield Lesson(id="lesson")  # shown at launch: a newcomer starts by reading it
@@ -108,33 +101,8 @@ class GradstepApp(App[int]):
         lesson.set_class(not shown, "-hidden")
         self.sub_title = self.workspace.lesson.name
 
-    # ---- drawing -----------------------------------------------------------------------
-    def _signature(self):
-        t = self.trainer
-        return (id(t), t.network.version, t.step_count, self.layer, t.settings, t.diverged,
-                self.running)
-
-    def _tick(self) -> None:
-        if self.running:
-            self._ticks += 1
-            self.redraw(costly=self._ticks % PANES_EVERY == 0)
-        elif self._signature() != self._drawn:
-            self.redraw()
-
     def redraw(self, costly: bool = True) -> None:
-        """The panes from the trainer, now, under the lock (no step is half seen); the costly
-        ones only when `costly`. Drawing reads the trainer and never changes it."""
-        ws = self.workspace
-        with ws.hold():
-            t = ws.trainer
-            self.layer = max(0, min(self.layer, t.network.depth - 1))
-            if not ws.running:  # paused, the figures shown are of this step (a pure read)
-                t.evaluate()
-            for selector in CHEAP_PANES + (COSTLY_PANES if costly else ()):
-                self.query_one(selector).update_from(t, self.layer)
-            self.query_one(StatusLine).update_from(t, self.layer, running=ws.running,
-                                                   rate=ws.rate)
-            self._drawn = self._signature()
+        self.painter.redraw(costly)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """The app's keys act on the main screen only, not behind a modal screen."""
@@ -217,32 +185,11 @@ class GradstepApp(App[int]):
         self._selected(selection.next_activation, self.trainer, self.layer)
 
     def action_resize_layer(self) -> None:
-        net, layer = self.trainer.network, self.layer
-        try:
-            k = selection.hidden_target(net, layer, "set a size")
-        except GradstepError as e:
-            self.notify(str(e), severity="warning", title="not changed")
-            return
-        self.push_screen(ValueEditor(f"the number of neurons of layer {k}", net.sizes[k],
-                                     lambda text: self._typed(parse_whole, text, lambda size:
-                                                              selection.resize(net, layer, size))))
-
-    def _typed(self, parse, text: str, make) -> str | None:
-        """A value typed into an editor, parsed and made into an edit; the error or None."""
-        try:
-            edit = make(parse(text, "the value"))
-            edit = edit[0] if isinstance(edit, tuple) else edit
-        except GradstepError as e:
-            return str(e)
-        return self.try_apply(edit)
+        editing.prompt_size(self)
 
     @on(WeightsGrid.Open)
     def open_editor(self, message: WeightsGrid.Open) -> None:
-        l, i, j = message.layer, message.row, message.col
-        is_bias = i >= self.trainer.network.sizes[l]
-        what = f"bias b{l}[{j}]" if is_bias else f"weight W{l}[i={i}, j={j}]"
-        self.push_screen(ValueEditor(what, self.grid.value_at(i, j), lambda text: self._typed(
-            parse_number, text, lambda v: SetBias(l, j, v) if is_bias else SetWeight(l, i, j, v))))
+        editing.prompt_value(self, message.layer, message.row, message.col)
 
     @on(WeightsGrid.Nudge)
     def nudge(self, message: WeightsGrid.Nudge) -> None:
@@ -261,17 +208,7 @@ class GradstepApp(App[int]):
         self.push_screen(SettingsScreen(self.trainer, self.apply_settings))
 
     def apply_settings(self, values: dict) -> str | None:
-        """The settings form's values as one edit; an error message (nothing changed) or None."""
-        try:
-            edit, done = SettingsScreen.edit_for(self.trainer, values)
-        except GradstepError as e:
-            return str(e)
-        if edit is None:
-            return None
-        error = self.try_apply(edit)
-        if error is None:
-            self.notify(done)
-        return error
+        return editing.apply_settings(self, values)
 
     # ---- panes and screens -------------------------------------------------------------
     def action_toggle_log(self) -> None:

@@ -1,0 +1,61 @@
+"""The prompts that ask a person for a value: a weight, a bias, a layer's size, the settings.
+
+Each turns what was typed into an edit and hands it to the app (which hands it to the
+workspace); a callback returns the error to show in the prompt (nothing changed) or None.
+"""
+
+from __future__ import annotations
+
+from gradstep import selection
+from gradstep.edits import SetBias, SetWeight
+from gradstep.errors import GradstepError
+from gradstep.tui.screens.settings import SettingsScreen
+from gradstep.tui.screens.value_editor import ValueEditor, parse_number, parse_whole
+
+
+def typed(app, parse, text: str, make) -> str | None:
+    """A value typed into an editor, parsed and made into an edit; the error or None."""
+    try:
+        edit = make(parse(text, "the value"))
+    except GradstepError as e:
+        return str(e)
+    return app.try_apply(edit)
+
+
+def prompt_value(app, layer: int, row: int, col: int) -> None:
+    """Enter on a grid cell: type a new weight (or, on the bias row, bias)."""
+    is_bias = row >= app.trainer.network.sizes[layer]
+    what = f"bias b{layer}[{col}]" if is_bias else f"weight W{layer}[i={row}, j={col}]"
+
+    def make(value):
+        return SetBias(layer, col, value) if is_bias else SetWeight(layer, row, col, value)
+
+    app.push_screen(ValueEditor(what, app.grid.value_at(row, col),
+                                lambda text: typed(app, parse_number, text, make)))
+
+
+def prompt_size(app) -> None:
+    """z: type the number of neurons of the selected hidden layer."""
+    net, layer = app.trainer.network, app.layer
+    try:
+        k = selection.hidden_target(net, layer, "set a size")
+    except GradstepError as e:
+        app.notify(str(e), severity="warning", title="not changed")
+        return
+    app.push_screen(ValueEditor(f"the number of neurons of layer {k}", net.sizes[k], lambda text:
+                                typed(app, parse_whole, text,
+                                      lambda size: selection.resize(net, layer, size)[0])))
+
+
+def apply_settings(app, values: dict) -> str | None:
+    """The settings form's values as one edit; an error message (nothing changed) or None."""
+    try:
+        edit, done = SettingsScreen.edit_for(app.trainer, values)
+    except GradstepError as e:
+        return str(e)
+    if edit is None:
+        return None
+    error = app.try_apply(edit)
+    if error is None:
+        app.notify(done)
+    return error

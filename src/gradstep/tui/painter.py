@@ -1,0 +1,54 @@
+"""Frames: the panes drawn from the workspace, when something changed and no more often.
+
+A timer ticks at REDRAW_HZ. Paused, a tick draws only when what is shown would change (the
+network's version, the step, the selection, the settings). While training runs every tick
+draws the cheap panes (status, network, grid), and every PANES_EVERY-th tick the costly ones
+too (a plotext build, a grid of predictions, Rich tables): the screen shares the GIL with the
+training thread, so what it costs is taken from the steps per second.
+
+A frame holds the live trainer's lock while it reads, so no step is half seen, and it never
+changes the trainer: paused, it asks for the evaluation of now, which is a pure read.
+"""
+
+from __future__ import annotations
+
+REDRAW_HZ = 12
+PANES_EVERY = 3        # while running, the costly panes redraw every 3rd tick (4 Hz)
+CHEAP_PANES = ("NetworkPane", "#weights")
+COSTLY_PANES = ("#readouts", "#loss", "#output")
+
+
+class Painter:
+    def __init__(self, app) -> None:
+        self.app = app
+        self._ticks = 0
+        self._drawn = None
+
+    def _signature(self):
+        app = self.app
+        t = app.trainer
+        return (id(t), t.network.version, t.step_count, app.layer, t.settings, t.diverged,
+                app.running)
+
+    def tick(self) -> None:
+        if self.app.running:
+            self._ticks += 1
+            self.redraw(costly=self._ticks % PANES_EVERY == 0)
+        elif self._signature() != self._drawn:
+            self.redraw()
+
+    def redraw(self, costly: bool = True) -> None:
+        """The panes from the trainer, now; the costly ones only when `costly`."""
+        from gradstep.tui.widgets.status_line import StatusLine
+
+        app, ws = self.app, self.app.workspace
+        with ws.hold():
+            t = ws.trainer
+            app.layer = max(0, min(app.layer, t.network.depth - 1))
+            if not ws.running:  # paused, the figures shown are of this step (a pure read)
+                t.evaluate()
+            for selector in CHEAP_PANES + (COSTLY_PANES if costly else ()):
+                app.query_one(selector).update_from(t, app.layer)
+            app.query_one(StatusLine).update_from(t, app.layer, running=ws.running,
+                                                  rate=ws.rate)
+            self._drawn = self._signature()
