@@ -6,6 +6,7 @@
     gradstep train SCENARIO      train headless and print the result (--json, --csv, --save)
     gradstep train FILE.npz      continue a saved session headless
     gradstep bench               steps per second against a plain numpy loop (--json)
+    gradstep export SOURCE OUT   a trained network as .onnx, .safetensors, .json or .csv
 
 A subcommand is one entry of COMMANDS: a function adding its arguments to a subparser and a
 function running it. Every bad input ends with exit status 2 and one line on stderr,
@@ -29,6 +30,7 @@ import numpy as np
 from gradstep.errors import GradstepError
 from gradstep.export import history_csv
 from gradstep.files import atomic_write_text, writable_path
+from gradstep.interchange.command import add_export, run_export
 from gradstep.session import load_session, save_session
 from gradstep.scenarios.scenario import DEFAULT_SCENARIO, list_presets, load_scenario
 from gradstep.settings import check_learning_rate
@@ -328,6 +330,8 @@ COMMANDS: dict[str, Command] = {
     "train": Command("train a scenario headless and print the result", add_train, run_train),
     "bench": Command("measure optimizer steps per second against a plain numpy loop",
                      add_bench, run_bench),
+    "export": Command("write a trained network for other tools (ONNX, safetensors, ...)",
+                      add_export, run_export),
 }
 """Subcommands by name; a new one is one more entry here."""
 

@@ -1,0 +1,46 @@
+"""`gradstep export SOURCE OUT`: a network for other tools, in the format OUT's suffix names.
+
+SOURCE is a saved session (.npz), exported as it was saved, or a scenario (a shipped name or a
+.toml path), trained for its run first as `gradstep train` does. Everything that can be checked
+before training is: the suffix, that OUT can be written, that the format's extra is installed.
+The formats themselves are imported when the command runs, so the app's start-up skips them.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from gradstep.files import writable_path
+from gradstep.scenarios.scenario import load_scenario
+from gradstep.session import load_session
+
+SUFFIXES = (".onnx", ".safetensors", ".json", ".csv")  # formats.FORMATS, in step by a test
+
+
+def add_export(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("source", help="a saved session (.npz), or a shipped scenario name or a "
+                                       ".toml path, trained for its epochs first")
+    parser.add_argument("out", help=f"the file to write; its suffix chooses the format: "
+                                    f"{', '.join(SUFFIXES)}")
+
+
+def open_trained(source: str):
+    """A session's trainer as saved, or a scenario's trainer after its run."""
+    if source.endswith(".npz"):
+        return load_session(source)[0]
+    scenario = load_scenario(source)
+    trainer = scenario.build()
+    trainer.run(epochs=scenario.training["epochs"])
+    return trainer
+
+
+def run_export(args: argparse.Namespace) -> int:
+    from gradstep.interchange.formats import format_for, write_export
+
+    fmt = format_for(args.out)
+    path = writable_path(args.out)
+    fmt.check()
+    trainer = open_trained(args.source)
+    write_export(trainer, path, fmt)
+    print(f"wrote {path}: {fmt.describe(trainer)}")
+    return 0
