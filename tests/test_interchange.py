@@ -33,6 +33,7 @@ from gradstep.model.activations import HIDDEN, OUTPUT
 from gradstep.scenarios import list_presets
 from gradstep.scenarios.data import Dataset
 from gradstep.session import save_session
+from gradstep.lesson import Lesson
 from gradstep.training import Trainer, TrainingSettings
 
 PRESETS = list_presets()
@@ -100,9 +101,9 @@ def case_id(case):
 
 def preset(scenario, dtype):
     """A shipped scenario in float64 (as shipped) or float32, trained for its run."""
-    scenario = dataclasses.replace(scenario, network={**scenario.network, "dtype": dtype})
+    scenario = dataclasses.replace(scenario, network=scenario.network.replace(dtype=dtype))
     trainer = scenario.build()
-    trainer.run(epochs=scenario.training["epochs"])
+    trainer.run(epochs=scenario.settings.epochs)
     return trainer
 
 
@@ -351,7 +352,7 @@ def test_export_a_scenario_trains_it_for_its_run_first(tmp_path, capsys, name):
 def test_export_a_session_as_saved(tmp_path, capsys):
     trainer = build(CASES[2], "float32", steps=17)
     session = tmp_path / "s.gradstep.npz"
-    save_session(session, trainer, ("mine", "", ""))
+    save_session(session, trainer, Lesson("mine"))
     for suffix in FORMATS:
         status, out, _ = run(capsys, "export", session, tmp_path / f"out{suffix}")
         assert status == 0 and out.startswith("wrote")

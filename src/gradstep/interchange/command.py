@@ -30,7 +30,7 @@ def open_trained(source: str):
         return load_session(source)[0]
     scenario = load_scenario(source)
     trainer = scenario.build()
-    trainer.run(epochs=scenario.training["epochs"])
+    trainer.run(epochs=scenario.settings.epochs)
     return trainer
 
 
