@@ -160,7 +160,8 @@ def bad_file(tmp_path: Path, name: str, text: str | bytes) -> str:
 
 BAD_ARGV = [
     (["train", "nosuch"], "unknown scenario 'nosuch'"),
-    (["train"], "required: scenario"),
+    (["--pace", "0"], "--pace"),
+    (["plane", "--pace", "fast"], "--pace"),
     (["train", "plane", "--steps", "0"], "--steps"),
     (["train", "plane", "--steps", "-3"], "--steps"),
     (["train", "plane", "--steps", "x"], "--steps"),
@@ -238,7 +239,7 @@ def test_no_subcommand_launches_the_app_lazily(capsys, tmp_path):
     calls = []
     fake = type(sys)("gradstep.tui.app")
 
-    def launch_app(scenario=None, session=None):
+    def launch_app(scenario=None, session=None, pace="lesson"):
         calls.append(scenario.name if scenario else session)
         return 0
 
@@ -356,3 +357,14 @@ def test_output_piped_into_a_closed_reader_ends_quietly():
     result = subprocess.run(f"{sys.executable} -m gradstep train deep-normalized | true",
                             shell=True, capture_output=True, text=True, timeout=60)
     assert result.stderr == ""
+
+
+def test_train_without_a_scenario_trains_the_default_one_as_the_app_opens_it(capsys):
+    assert cli.main(["train", "--steps", "2", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["preset"] == "grades"
+
+
+def test_help_names_scenario_and_pace(capsys):
+    assert cli.main(["--help"]) == 0
+    text = capsys.readouterr().out
+    assert "SCENARIO" in text and "--pace" in text and "presets" in text

@@ -445,7 +445,7 @@ class First:  # the first frame a terminal would be sent ends the run
             sys.__stdout__.flush()
             app.exit(0)
 
-def launch(scenario):
+def launch(scenario, **options):
     global app
     app = app_module.GradstepApp(Workspace.from_scenario(scenario),
                                  driver_class=recording_driver(First()))

@@ -33,6 +33,7 @@ from gradstep.files import atomic_write_text, writable_path
 from gradstep.interchange.command import add_export, run_export
 from gradstep.session import load_session, save_session
 from gradstep.scenarios.scenario import DEFAULT_SCENARIO, list_presets, load_scenario
+from gradstep.live import parse_pace
 from gradstep.settings import check_learning_rate
 
 PROG = "gradstep"
@@ -102,8 +103,9 @@ def run_presets(args: argparse.Namespace) -> int:
 
 
 def add_train(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("scenario", help="a shipped scenario name, the path of a .toml file, or "
-                                         "a saved session (.npz) to continue")
+    parser.add_argument("scenario", nargs="?", default=DEFAULT_SCENARIO, metavar="SCENARIO",
+                        help="a shipped scenario name, the path of a .toml file, or a saved "
+                             f"session (.npz) to continue (default: {DEFAULT_SCENARIO})")
     length = parser.add_mutually_exclusive_group()
     length.add_argument("--steps", type=positive_int, help="optimizer steps to take")
     length.add_argument("--epochs", type=positive_int,
@@ -296,10 +298,20 @@ def run_bench(args: argparse.Namespace) -> int:
 # --- the app -------------------------------------------------------------------------------------
 
 
+def pace(text: str) -> float | None:
+    try:
+        return parse_pace(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
 def add_app(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("scenario", nargs="?", default=DEFAULT_SCENARIO,
+    parser.add_argument("scenario", nargs="?", default=DEFAULT_SCENARIO, metavar="SCENARIO",
                         help="a shipped scenario name, a .toml path, or a saved session (.npz) "
                              f"(default: {DEFAULT_SCENARIO})")
+    parser.add_argument("--pace", type=pace, default=argparse.SUPPRESS, metavar="N|max",
+                        help="epochs per second that r plays at, or max (default: the "
+                             "scenario's)")
 
 
 def run_app(args: argparse.Namespace) -> int:
@@ -311,7 +323,7 @@ def run_app(args: argparse.Namespace) -> int:
         source = {"scenario": load_scenario(args.scenario)}
     from gradstep.tui.app import launch_app  # imported here: the headless commands skip Textual
 
-    status = launch_app(**source)
+    status = launch_app(**source, pace=getattr(args, "pace", "lesson"))
     return status if isinstance(status, int) else 0
 
 
@@ -337,11 +349,16 @@ COMMANDS: dict[str, Command] = {
 
 
 def build_parser() -> Parser:
-    parser = Parser(prog=PROG, description="A terminal playground for neural-network weights. "
-                    f"Without a command, opens the app on SCENARIO (default {DEFAULT_SCENARIO}).")
+    parser = Parser(prog=PROG, usage=f"{PROG} [SCENARIO | FILE.npz] [--pace N|max]\n"
+                    f"       {PROG} COMMAND ...",
+                    description="A terminal playground for neural-network weights. Without a "
+                    f"command, opens the app on SCENARIO (a shipped name, a .toml file or a saved "
+                    f"session; default {DEFAULT_SCENARIO}): {PROG} plane --pace 5. "
+                    f"`{PROG} presets` lists the shipped scenarios.")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, command in COMMANDS.items():
-        sub = commands.add_parser(name, help=command.help, description=command.help)
+        sub = commands.add_parser(name, help=command.help, description=command.help,
+                                  prog=f"{PROG} {name}")
         command.add_arguments(sub)
         sub.set_defaults(run=command.run)
     return parser

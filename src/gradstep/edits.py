@@ -16,19 +16,27 @@ from gradstep.targets import check_fit
 
 
 def weight_name(layer: int, i: int, j: int, names=None) -> str:
-    """W0[x1→h2]: by the neurons' names when given, else W0[i=0, j=1]."""
+    """W0[x1→h2]: by the neurons' names (names.py) when given, else W0[i=0, j=1]."""
     if names is None:
         return f"W{layer}[i={i}, j={j}]"
     return f"W{layer}[{names[layer][i]}→{names[layer + 1][j]}]"
+
+
+def bias_name(layer: int, j: int, names=None) -> str:
+    return f"b{layer}[{j if names is None else names[layer + 1][j]}]"
 
 
 class Edit:
     structural = False      # the network's shape or kind changes: fresh optimizer memory
     marks_history = True    # the loss curve shows a mark and the history a row at this step
 
+    def describe(self, names=None) -> str:
+        """The words undo uses, naming neurons by `names` (names.py) when given."""
+        raise NotImplementedError
+
     @property
     def label(self) -> str:
-        raise NotImplementedError
+        return self.describe()
 
     def apply(self, trainer) -> None:
         raise NotImplementedError
@@ -41,9 +49,8 @@ class SetWeight(Edit):
     j: int
     value: float
 
-    @property
-    def label(self):
-        return f"{weight_name(self.layer, self.i, self.j)} = {self.value:g}"
+    def describe(self, names=None):
+        return f"{weight_name(self.layer, self.i, self.j, names)} = {self.value:g}"
 
     def apply(self, trainer):
         trainer.network.set_weight(self.layer, self.i, self.j, self.value)
@@ -55,9 +62,8 @@ class SetBias(Edit):
     j: int
     value: float
 
-    @property
-    def label(self):
-        return f"b{self.layer}[{self.j}] = {self.value:g}"
+    def describe(self, names=None):
+        return f"{bias_name(self.layer, self.j, names)} = {self.value:g}"
 
     def apply(self, trainer):
         trainer.network.set_bias(self.layer, self.j, self.value)
@@ -72,10 +78,9 @@ class Nudge(Edit):
     j: int
     delta: float
 
-    @property
-    def label(self):
-        what = f"b{self.layer}[{self.j}]" if self.i is None else \
-            weight_name(self.layer, self.i, self.j)
+    def describe(self, names=None):
+        what = bias_name(self.layer, self.j, names) if self.i is None else \
+            weight_name(self.layer, self.i, self.j, names)
         return f"nudge {what} by {self.delta:+g}"
 
     def apply(self, trainer):
@@ -96,9 +101,9 @@ class Freeze(Edit):
     j: int
     frozen: bool = True
 
-    @property
-    def label(self):
-        return f"{'freeze' if self.frozen else 'unfreeze'} {weight_name(self.layer, self.i, self.j)}"
+    def describe(self, names=None):
+        what = weight_name(self.layer, self.i, self.j, names)
+        return f"{'freeze' if self.frozen else 'unfreeze'} {what}"
 
     def apply(self, trainer):
         trainer.network.set_frozen(self.layer, self.i, self.j, self.frozen)
@@ -110,8 +115,7 @@ class Resize(Edit):
     size: int
     structural = True
 
-    @property
-    def label(self):
+    def describe(self, names=None):
         return f"layer {self.layer}: {self.size} neurons"
 
     def apply(self, trainer):
@@ -125,8 +129,7 @@ class InsertLayer(Edit):
     activation: str | None = None
     structural = True
 
-    @property
-    def label(self):
+    def describe(self, names=None):
         return f"insert layer {self.layer}"
 
     def apply(self, trainer):
@@ -138,8 +141,7 @@ class RemoveLayer(Edit):
     layer: int
     structural = True
 
-    @property
-    def label(self):
+    def describe(self, names=None):
         return f"remove layer {self.layer}"
 
     def apply(self, trainer):
@@ -154,8 +156,7 @@ class SetActivation(Edit):
     name: str
     structural = True
 
-    @property
-    def label(self):
+    def describe(self, names=None):
         return f"layer {self.layer} activation {self.name}"
 
     def apply(self, trainer):
@@ -179,8 +180,7 @@ class Reinitialize(Edit):
     seed: int | None = None
     marks_history = False
 
-    @property
-    def label(self):
+    def describe(self, names=None):
         return "reset" if self.init is None else f"reset with {self.init} weights"
 
     def apply(self, trainer):
@@ -195,8 +195,7 @@ class LoadWeights(Edit):
     biases: Any = None
     source: str = "a file"
 
-    @property
-    def label(self):
+    def describe(self, names=None):
         return f"load weights from {self.source}"
 
     def apply(self, trainer):
@@ -245,8 +244,7 @@ class ChangeSettings(Edit):
     def structural(self):
         return self.dtype is not None
 
-    @property
-    def label(self):
+    def describe(self, names=None):
         names = list(self.changes) + [k for k in ("constraint", "dtype", "init")
                                       if getattr(self, k) is not None]
         return "settings: " + ", ".join(names)

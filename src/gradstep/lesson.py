@@ -8,12 +8,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from gradstep.live import DEFAULT_PACE
+
 
 @dataclass(frozen=True)
 class Lesson:
     name: str = ""       # one word: the scenario's name, used for file names
     title: str = ""      # one line
     text: str = ""       # what to watch and why
+    watch: str = ""      # one line: what to watch, shown when there is no room for the text
+    pace: float | None = DEFAULT_PACE  # epochs per second `r` plays at; None: as fast as it goes
 
     @property
     def heading(self) -> str:

@@ -29,6 +29,7 @@ from gradstep.errors import GradstepError
 from gradstep.files import atomic_write
 from gradstep.history import History
 from gradstep.lesson import Lesson
+from gradstep.live import DEFAULT_PACE, parse_pace
 from gradstep.model.spec import NetworkSpec
 from gradstep.scenarios.data import Dataset
 from gradstep.settings import TrainingSettings
@@ -66,7 +67,8 @@ def save_session(path, trainer, lesson=None):
         arrays[f"{split}_x"], arrays[f"{split}_y"] = np.asarray(data.x), np.asarray(data.y)
     meta = {
         "format": FORMAT, "version": VERSION,
-        "scenario": {"name": lesson.name, "title": lesson.title, "description": lesson.text},
+        "scenario": {"name": lesson.name, "title": lesson.title, "description": lesson.text,
+                     "watch": lesson.watch, "pace": lesson.pace},
         "network": {**trainer.network.spec(params=False).to_dict(params=False),
                     "rng_state": net["rng_state"]},
         "frozen_layers": frozen_layers,
@@ -162,7 +164,10 @@ def _build(arrays):
         status=str(t["status"]), last_loss=math.nan if last_loss is None else float(last_loss),
         history=full, history_mark=full.mark()))
     s = meta["scenario"]
-    return trainer, Lesson(str(s["name"]), str(s["title"]), str(s["description"]))
+    pace = s.get("pace", DEFAULT_PACE)
+    pace = None if pace is None else parse_pace(pace)
+    return trainer, Lesson(str(s["name"]), str(s["title"]), str(s["description"]),
+                           str(s.get("watch", "")), pace)
 
 
 def _like(state, params):

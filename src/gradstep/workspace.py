@@ -23,6 +23,7 @@ from gradstep.export import history_csv, load_weights_edit, weights_json
 from gradstep.files import atomic_write_text, readable_path, writable_path
 from gradstep.lesson import Lesson
 from gradstep.live import LiveTrainer
+from gradstep.names import trainer_names
 from gradstep.session import SUFFIX, load_session, save_session
 from gradstep.undo import UndoStack
 
@@ -42,22 +43,23 @@ class State:
 
 class Workspace:
     def __init__(self, trainer, lesson: Lesson | None = None, path=None,
-                 pace: float | None = None) -> None:
+                 pace: float | None | str = "lesson") -> None:
         self.trainers = [trainer]
         self.active = 0
         self.lesson = lesson or Lesson()
         self.path = None if path is None else Path(path)
         self.undo_stack = UndoStack()
         self.on_run_stopped = None   # called from the training thread when a run diverges
+        pace = self.lesson.pace if pace == "lesson" else pace  # the lesson's unless asked
         self.live = LiveTrainer(trainer, pace, on_stop=self._stopped_by_itself)
         self.mark_saved()
 
     @classmethod
-    def from_scenario(cls, scenario, pace=None) -> Workspace:
+    def from_scenario(cls, scenario, pace="lesson") -> Workspace:
         return cls(scenario.build(), scenario.lesson, None, pace)
 
     @classmethod
-    def from_session(cls, path, pace=None) -> Workspace:
+    def from_session(cls, path, pace="lesson") -> Workspace:
         trainer, lesson = load_session(path)
         return cls(trainer, lesson, path, pace)
 
@@ -95,7 +97,7 @@ class Workspace:
     def apply(self, edit) -> None:
         """Make an edit on the active trainer; GradstepError (nothing changed) if refused."""
         with self.hold():
-            with self.undo_stack.change(self, edit.label):
+            with self.undo_stack.change(self, edit.describe(trainer_names(self.trainer))):
                 self.trainer.apply(edit)
             if self.running:  # the steps after the change start a new run entry
                 self.undo_stack.record(self, RUN)
@@ -177,6 +179,7 @@ class Workspace:
             self.trainers, self.active = [trainer], 0
             self.live.target = trainer
             self.lesson = lesson
+            self.live.set_pace(lesson.pace)
             self.path = None if path is None else Path(path)
             self.undo_stack.clear()
             self.mark_saved()

@@ -21,6 +21,7 @@ from typing import Any
 
 from gradstep.errors import GradstepError, ScenarioError
 from gradstep.lesson import Lesson
+from gradstep.live import DEFAULT_PACE, parse_pace
 from gradstep.model.spec import NetworkSpec
 from gradstep.scenarios.data import DATA_KINDS, load_data
 from gradstep.scenarios.validate import describe, fail, require_table
@@ -30,7 +31,7 @@ from gradstep.training import Trainer
 __all__ = ["DEFAULT_SCENARIO", "Scenario", "load_scenario", "presets_dir", "list_presets"]
 
 DEFAULT_SCENARIO = "grades"
-TOP_LEVEL = ("name", "title", "description", "data", "network", "training")
+TOP_LEVEL = ("name", "title", "description", "watch", "data", "network", "training")
 
 
 @dataclass(frozen=True, eq=False)
@@ -148,10 +149,13 @@ def _read(path: Path, where: str) -> dict[str, Any]:
         raise ScenarioError(f"{where}: is not valid TOML: {reason}") from None
 
 
-def _top_text(document: Mapping[str, Any], key: str, where: str, default: str) -> str:
+def _top_text(document: Mapping[str, Any], key: str, where: str, default: str,
+              keep_lines: bool = False) -> str:
     value = document.get(key, default)
     if not isinstance(value, str):
         raise ScenarioError(f"{where}: {key}: must be a string, got {describe(value)}")
+    if keep_lines:
+        return "\n".join(line.strip() for line in value.strip().splitlines())
     return " ".join(value.split())
 
 
@@ -168,16 +172,25 @@ def load_scenario(name_or_path: str | Path) -> Scenario:
     if not name or name != "".join(name.split()):
         raise ScenarioError(f"{where}: name: must be one word with no spaces, got {describe(name)}")
     title = _top_text(document, "title", where, name)
-    description = _top_text(document, "description", where, "")
+    description = "\n\n".join(" ".join(paragraph.split()) for paragraph in
+                              _top_text(document, "description", where, "", keep_lines=True)
+                              .split("\n\n") if paragraph.strip())
+    watch = _top_text(document, "watch", where, "")
     if "data" not in document:
         raise ScenarioError(f"{where}: [data] table is required; its kind is one of "
                             f"{', '.join(DATA_KINDS)}")
     data = dict(require_table(document["data"], where, "data"))
     if "network" not in document:
         raise ScenarioError(f"{where}: [network] table is required, with at least layers = [...]")
+    training = dict(require_table(document.get("training", {}), where, "training"))
+    try:
+        pace = parse_pace(training.pop("pace", DEFAULT_PACE))
+    except ValueError as error:
+        raise fail(where, "training", "pace", str(error)) from None
     try:
         network = NetworkSpec.from_mapping(document["network"])
-        settings = TrainingSettings.from_mapping(document.get("training", {}))
+        settings = TrainingSettings.from_mapping(training)
     except GradstepError as error:
         raise at_key(where, error) from None
-    return Scenario(Lesson(name, title, description), path, data, network, settings)
+    lesson = Lesson(name, title, description, watch, pace)
+    return Scenario(lesson, path, data, network, settings)

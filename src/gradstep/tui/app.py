@@ -17,6 +17,7 @@ from textual.widgets import Footer
 from gradstep import selection
 from gradstep.edits import Freeze, Nudge, Reinitialize
 from gradstep.errors import GradstepError
+from gradstep.live import next_pace, pace_words
 from gradstep.tui import editing, keep
 from gradstep.tui.commands import GradstepCommands
 from gradstep.tui.keys import ACTIONS, COMMAND_TABLE, bindings
@@ -127,6 +128,12 @@ class GradstepApp(App[int]):
             self.workspace.pause()
         else:
             self.workspace.run()
+        self.redraw()
+
+    def action_pace(self, step: int) -> None:
+        pace = next_pace(self.workspace.pace, step)
+        self.workspace.set_pace(pace)
+        self.notify(f"pace: {pace_words(pace)}" + (" (as fast as it goes)" if pace is None else ""))
         self.redraw()
 
     def on_training_stopped(self, message: TrainingStopped) -> None:
@@ -276,11 +283,12 @@ class GradstepApp(App[int]):
         keep.ask_unsaved(self, "quit", lambda: self.exit(0))
 
 
-def launch_app(scenario=None, *, session=None) -> int:
+def launch_app(scenario=None, *, session=None, pace="lesson") -> int:
     """Run the app on a scenario, or on a saved session file (a path), until the person quits;
-    the exit code. A bad session file raises SessionError before the app starts."""
-    workspace = Workspace.from_session(session) if session is not None else \
-        Workspace.from_scenario(scenario)
+    the exit code. A bad session file raises SessionError before the app starts. pace: epochs
+    per second for `r`, None for max, "lesson" for the scenario's own."""
+    workspace = Workspace.from_session(session, pace) if session is not None else \
+        Workspace.from_scenario(scenario, pace)
     app = GradstepApp(workspace)
     result = app.run()
     workspace.pause()

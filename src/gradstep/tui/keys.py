@@ -9,7 +9,11 @@ COMMAND_TABLE = [
     ("space", "step", "Step", "one training step (one mini-batch)"),
     ("n", "epoch", "Epoch", "train to the end of the epoch"),
     ("r", "run", "Run", "run training continuously, or pause it"),
-    ("x", "reset", "Reset", "new random weights; step and history start again"),
+    ("greater_than_sign", "pace(1)", "Faster", "run faster: the next pace up the ladder 1, 2, "
+                                               "5 … 500 epochs per second, then max"),
+    ("less_than_sign", "pace(-1)", "Slower", "run slower: the next pace down the ladder"),
+    ("x", "reset", "Reset", "new random weights (the initialisation chosen in s); step and "
+                            "history start again"),
     ("left_square_bracket", "layer(-1)", "◂ Layer", "select the previous weight layer"),
     ("right_square_bracket", "layer(1)", "Layer ▸", "select the next weight layer"),
     ("a", "add_neuron", "Add neuron", "add a neuron to the selected hidden layer (▸)"),

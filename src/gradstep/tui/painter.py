@@ -28,7 +28,7 @@ class Painter:
         app = self.app
         t = app.trainer
         return (id(t), t.network.version, t.step_count, app.layer, t.settings, t.diverged,
-                app.running)
+                app.running, app.workspace.pace)
 
     def tick(self) -> None:
         if self.app.running:
@@ -50,5 +50,5 @@ class Painter:
             for selector in CHEAP_PANES + (COSTLY_PANES if costly else ()):
                 app.query_one(selector).update_from(t, app.layer)
             app.query_one(StatusLine).update_from(t, app.layer, running=ws.running,
-                                                  rate=ws.rate)
+                                                  rate=ws.rate, pace=ws.pace)
             self._drawn = self._signature()

@@ -8,6 +8,8 @@ import math
 from rich.text import Text
 from textual.widgets import Static
 
+from gradstep.live import pace_words
+
 
 def _loss(value: float) -> str:
     return "–" if not math.isfinite(value) else f"{value:.4g}"
@@ -26,7 +28,7 @@ class StatusLine(Static):
     """
 
     def update_from(self, trainer, layer: int = 0, *, running: bool = False,
-                    rate: float | None = None) -> None:
+                    rate: float | None = None, pace: float | None | str = "") -> None:
         _, now = trainer.latest()
         text = Text()
         text.append(f"step {trainer.step_count}", style="bold")
@@ -37,9 +39,13 @@ class StatusLine(Static):
         if math.isfinite(accuracy):
             text.append(f"  accuracy {accuracy:.0%}")
         if running:
-            text.append("  ▶ running", style="bold green")
+            text.append("  ▶ running ", style="bold green")
+            if pace != "":
+                text.append(pace_words(pace), style="bold green")
             if rate:
-                text.append(f" {rate:,.0f} steps/s", style="green")
+                text.append(f" · {rate:,.0f} steps/s", style="green")
+        elif pace != "":
+            text.append(f"  r runs at {pace_words(pace)} (< >)", style="dim")
         if trainer.diverged:
             text.append(f"  {trainer.status}", style="bold")
         self.set_class(trainer.diverged, "-diverged")
