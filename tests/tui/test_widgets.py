@@ -136,14 +136,36 @@ async def test_loss_plot_draws_history_and_toggles_log():
         plot.update_from(t)
         await pilot.pause()
         text = screen_text(pilot.app)
-        assert "· linear y" in text and "step" in text
+        assert "linear y (auto)" in text and "step" in text
         assert any(c in text for c in "⠁⠂⠄⡀⣀⠤⠒⠉")   # braille curve drawn
         plot.toggle_log()
         await pilot.pause()
-        assert "· log y" in screen_text(pilot.app)
+        assert "· log y" in screen_text(pilot.app) and "(auto)" not in screen_text(pilot.app)
         plot.toggle_log()
         await pilot.pause()
         assert "· linear y" in screen_text(pilot.app)
+        plot.toggle_log()
+        await pilot.pause()
+        assert "y (auto)" in screen_text(pilot.app)
+
+
+async def test_loss_plot_grows_from_zero_and_goes_log_by_itself():
+    t = trainer(sizes=(3, 4, 1), batch_size=8)   # 40 rows: 5 steps an epoch
+    plot = LossPlot()
+    async with One(plot).run_test(size=(60, 14)) as pilot:
+        plot.update_from(t)                       # step 0: x from 0 to one epoch
+        await pilot.pause()
+        text = screen_text(pilot.app)
+        assert "linear y (auto)" in text
+        ticks = [line for line in text.splitlines() if "┬" in line]
+        assert ticks and text.splitlines()[text.splitlines().index(ticks[0]) + 1].split()[:2] \
+            == ["0", "2"]  # the axis runs from step 0 over the first epoch
+        t.run(steps=12)
+        t.history.add_loss(1e-6)                  # a span of more than two decades
+        plot.update_from(t)
+        await pilot.pause()
+        assert "log y (auto)" in screen_text(pilot.app) and plot.log_scale
+        assert ticks
 
 
 async def test_loss_plot_survives_degenerate_histories():
@@ -160,7 +182,7 @@ async def test_loss_plot_survives_degenerate_histories():
         flat.history.record(1, 0, 0.0, math.nan, math.nan)
         plot.update_from(flat)
         await pilot.pause()
-        assert "log" in screen_text(pilot.app)
+        assert "y" in screen_text(pilot.app)
 
 
 async def test_loss_plot_million_step_history_is_fast():

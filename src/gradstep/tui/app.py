@@ -18,7 +18,7 @@ from gradstep import selection
 from gradstep.edits import Freeze, Nudge, Reinitialize
 from gradstep.errors import GradstepError
 from gradstep.live import next_pace, pace_words
-from gradstep.tui import editing, keep
+from gradstep.tui import editing, keep, layout
 from gradstep.tui.commands import GradstepCommands
 from gradstep.tui.keys import ACTIONS, COMMAND_TABLE, bindings
 from gradstep.tui.messages import TrainingStopped
@@ -35,7 +35,7 @@ from gradstep.tui.widgets.status_line import StatusLine
 from gradstep.tui.widgets.weights_grid import WeightsGrid
 from gradstep.workspace import Workspace
 
-TALL = 32  # rows from which the lesson shows at launch and the panes take their full size
+TALL = layout.TALL
 
 
 class GradstepApp(App[int]):
@@ -60,9 +60,10 @@ class GradstepApp(App[int]):
         for pane, title in (("#network", "network"), ("#readouts", "weight sums"),
                             ("#loss", "loss"), ("#output", "output")):
             self.query_one(pane).border_title = title
-        self.show_lesson(shown=self.size.height >= TALL)  # no room beside the panes: `l` shows it
+        self.query_one(Lesson).show(self.workspace.lesson, short=True)
         self.query_one(WeightsGrid).focus()
         self.redraw()
+        self.show_lesson()  # whole, when it fits beside the panes (they are drawn now)
         self.set_interval(1 / REDRAW_HZ, self.painter.tick)
 
     def compose(self) -> ComposeResult:
@@ -96,11 +97,17 @@ class GradstepApp(App[int]):
         self.clear_notifications()
         super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
 
-    def show_lesson(self, shown: bool = True) -> None:
-        lesson = self.query_one(Lesson)
-        lesson.show(self.workspace.lesson)
-        lesson.set_class(not shown, "-hidden")
+    def show_lesson(self, short: bool | None = None) -> None:
+        """The lesson, whole when it fits beside the panes (or as asked), else one line."""
+        if short is None:
+            short = not layout.lesson_fits(self, *self.size)
+        self.query_one(Lesson).show(self.workspace.lesson, short=short)
         self.sub_title = self.workspace.lesson.name
+        layout.arrange(self)
+
+    def on_resize(self) -> None:
+        if self.is_mounted:
+            layout.arrange(self)
 
     def redraw(self, costly: bool = True) -> None:
         self.painter.redraw(costly)
@@ -223,7 +230,7 @@ class GradstepApp(App[int]):
         self.redraw()
 
     def action_lesson(self) -> None:
-        self.query_one(Lesson).toggle_class("-hidden")
+        self.show_lesson(short=not self.query_one(Lesson).short)
 
     def action_help(self) -> None:
         self.push_screen(HelpScreen(help_sections(self.COMMAND_TABLE, WeightsGrid.NUDGE)))

@@ -12,6 +12,8 @@ changes the trainer: paused, it asks for the evaluation of now, which is a pure 
 
 from __future__ import annotations
 
+from gradstep.tui import layout
+
 REDRAW_HZ = 12
 PANES_EVERY = 3        # while running, the costly panes redraw every 3rd tick (4 Hz)
 CHEAP_PANES = ("NetworkPane", "#weights")
@@ -23,6 +25,7 @@ class Painter:
         self.app = app
         self._ticks = 0
         self._drawn = None
+        self._shape = None
 
     def _signature(self):
         app = self.app
@@ -52,3 +55,7 @@ class Painter:
             app.query_one(StatusLine).update_from(t, app.layer, running=ws.running,
                                                   rate=ws.rate, pace=ws.pace)
             self._drawn = self._signature()
+        shape = layout.shape(app)
+        if shape != self._shape:  # the contents need other sizes: lay out again
+            self._shape = shape
+            layout.arrange(app)

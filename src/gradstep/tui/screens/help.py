@@ -10,7 +10,9 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from gradstep.tui.widgets.lesson import TAKEAWAY
+
+TAKEAWAY = ("Weights are coefficients, not shares: nothing makes a layer's weights add up to 1. "
+            "Only softmax outputs sum to 1.")
 
 
 def key_name(keys: str) -> str:

@@ -30,16 +30,12 @@ from gradstep.tui.widgets.colors import (
     signed_scale,
 )
 from gradstep.tui.widgets.heatmap import HeatmapCanvas
+from gradstep.tui.widgets.readouts_view import number
 
 
 def compact(value: float) -> str:
-    """A number in at most about 8 characters."""
-    if not math.isfinite(value):
-        return "—" if math.isnan(value) else ("∞" if value > 0 else "-∞")
-    if value == 0 or 1e-3 <= abs(value) < 1e5:
-        return f"{value:.4g}"
-    return f"{value:.2e}"
-
+    """A number in the panes' one format (4 significant digits), without padding."""
+    return number(value, 0)
 
 
 class OutputView(Vertical):
@@ -55,8 +51,7 @@ class OutputView(Vertical):
         height: 1fr;
     }
     OutputView > #output-caption {
-        height: auto;
-        max-height: 2;
+        height: 2;
         color: $text-muted;
         text-wrap: nowrap;
         text-overflow: ellipsis;
@@ -66,6 +61,7 @@ class OutputView(Vertical):
     def __init__(self, *, name=None, id=None, classes=None, disabled=False) -> None:
         super().__init__(name=name, id=id, classes=classes, disabled=disabled)
         self.mode = ""   # "curve", "heatmap" or "table", set by the first update
+        self.caption_rows = 2
         self._trainer = None
         self._caption_shown = ""
 
@@ -103,33 +99,35 @@ class OutputView(Vertical):
             self._set_mode("heatmap")
             self.query_one(HeatmapCanvas).show(trainer)
             names = trainer.raw_train.feature_names
-            where = f"{names[0]} →, {names[1]} ↑; orange − / blue +; dots: training data"
+            where = f"{names[0]} →, {names[1]} ↑; orange − / blue +; dots: data"
             if trainer.is_classification and trainer.network.sizes[-1] > 1:
-                where = f"{names[0]} →, {names[1]} ↑; colour = class, brightness = confidence"
+                where = f"{names[0]} →, {names[1]} ↑; colour: class, brightness: confidence"
         else:
             self._set_mode("table")
             self._draw_table(trainer)
             where = f"{inputs} inputs: the heatmap needs 2 inputs"
         caption = self._caption(trainer, where)
         if caption.plain != self._caption_shown:
-            # a layout pass only when the length changes (it may wrap onto a second line):
-            # while training, only the digits change
-            layout = len(caption.plain) != len(self._caption_shown)
-            self.query_one("#output-caption", Static).update(caption, layout=layout)
+            # two lines always, so no layout pass: while training only the digits change
+            self.query_one("#output-caption", Static).update(caption, layout=False)
             self._caption_shown = caption.plain
 
     # ---- pieces ------------------------------------------------------------------------
     @staticmethod
     def _caption(trainer, where: str) -> Text:
-        text = Text()
+        """Two lines: how good the network is, then how to read the picture."""
+        text = Text(no_wrap=True, overflow="ellipsis")
+        step, now = trainer.latest()
+        split = "test" if len(trainer.raw_test) else "train"
+        stale = "" if step == trainer.step_count else f" at step {step:g}"
         if trainer.is_classification:
-            step, now = trainer.latest()
             accuracy = now.accuracy
-            split = "test" if len(trainer.raw_test) else "train"
             shown = "—" if math.isnan(accuracy) else f"{100 * accuracy:.1f}%"
             text.append(f"accuracy {shown}", style="bold")
-            stale = "" if step == trainer.step_count else f" at step {step:g}"
-            text.append(f" ({split}{stale})  ")
+        else:
+            loss = now.test_loss if len(trainer.raw_test) else now.train_loss
+            text.append(f"{trainer.settings.loss} {number(loss, 0)}", style="bold")
+        text.append(f" ({split}{stale})\n")
         text.append(where)
         return text
 
@@ -175,7 +173,7 @@ class OutputView(Vertical):
         out = clean(np.asarray(trainer.predict(x)))
         text = Text(no_wrap=True, overflow="ellipsis")
         if data.task == "classification":
-            text.append(f"{split + ' class':>11}{'predicted':>10}{'confid.':>9}\n", style="bold")
+            text.append(f"{split + ' class':>11} {'predicted':>9} {'confid.':>8}\n", style="bold")
             if out.shape[1] >= 2:
                 labels, conf = class_confidence(out, trainer.network.output == "softmax")
             else:
@@ -183,13 +181,13 @@ class OutputView(Vertical):
                 conf = np.abs(signed_scale(out[:, 0], trainer))
             for target, label, c in zip(data.y[:rows], labels, conf):
                 right = target == label
-                text.append(f"{int(target):>11}{int(label):>10}{compact(float(c)):>9} "
+                text.append(f"{int(target):>11} {int(label):>9} {number(float(c))} "
                             f"{'✓' if right else '✗'}\n", style="" if right else "bold")
         else:
             name = (data.target_names[0] if data.target_names else "target")[:9]
-            text.append(f"{split + ' ' + name:>11}{'predicted':>10}{'error':>9}\n", style="bold")
+            text.append(f"{split + ' ' + name:>11} {'predicted':>9} {'error':>9}\n", style="bold")
             for target, predicted in zip(data.y[:rows, 0], out[:, 0]):
                 error = float(predicted) - float(target)
-                text.append(f"{compact(float(target)):>11}{compact(float(predicted)):>10}"
-                            f"{compact(error):>9}\n")
+                text.append(f"{number(float(target), 11)} {number(float(predicted), 9)} "
+                            f"{number(error, 9)}\n")
         table.update(text)

@@ -1,20 +1,25 @@
-"""The weight sums, per layer and in total, read from trainer.readouts().
+"""The weight sums, per layer and in total, read from trainer.readouts(), and the comparisons a
+lesson proves itself with.
 
 The lesson: nothing makes a layer's weights add up to 1 (grade percentages do; weights don't).
-Σw is bold and coloured by how near it is to 1; for a softmax output the probabilities' sum
-(always 1) is set against the output layer's Σw (anything). Columns that do not fit beside each
-other go into a second table below, so a narrow pane still shows every readout.
+Σw is bold and coloured by how near it is to 1. What a lesson's proof needs comes first: the
+learned weights beside the exact least-squares optimum (a network with no hidden layer), the
+softmax probabilities' sum against the output layer's Σw; then the table per layer; then the
+selected layer's incoming sum into each neuron. Columns that do not fit beside each other go
+into a second table below. Every number has one format: 4 significant digits, right-aligned.
 """
 
 from __future__ import annotations
 
 import math
 
-from rich.console import Group
+from rich.console import Console, Group
 from rich.table import Table
 from rich.text import Text
 from textual.containers import VerticalScroll
 from textual.widgets import Static
+
+from gradstep.names import trainer_names
 
 WIDTH = 8          # every number is right-aligned in this many cells, so the table never jitters
 NEAR_ONE = 0.05    # |Σw − 1| below this counts as "about 1"
@@ -57,8 +62,13 @@ def layer_label(sizes, layer: int) -> str:
     return f"W{layer} {sizes[layer]}→{sizes[layer + 1]}"
 
 
+def _table() -> Table:
+    return Table(box=None, padding=(0, 1, 0, 0), show_edge=False, pad_edge=False,
+                 header_style="bold", expand=False)
+
+
 class ReadoutsView(VerticalScroll):
-    """A table of per-layer weight sums, then the lesson's comparisons (scrolls when short)."""
+    """The lesson's comparisons, a table of per-layer sums, each neuron's incoming sum."""
 
     can_focus = False  # the app's keys step training; the mouse wheel still scrolls
 
@@ -74,6 +84,8 @@ class ReadoutsView(VerticalScroll):
     }
     """
 
+    rows_needed = 0  # lines the readouts take at the pane's width (the layout reads it)
+
     def compose(self):
         yield Static(id="readouts-body")
 
@@ -83,7 +95,10 @@ class ReadoutsView(VerticalScroll):
 
     def update_from(self, trainer, layer: int = 0) -> None:
         self._trainer, self._layer = trainer, layer
-        self.body = self.render_readouts(trainer, layer, self.size.width or 80)
+        width = max(20, (self.size.width or 80) - 1)
+        self.body = self.render_readouts(trainer, layer, width)
+        self.rows_needed = len(Console(width=width, color_system=None)
+                               .render_lines(self.body, pad=False))
         self.query_one("#readouts-body", Static).update(self.body)
 
     # ---- building (pure: trainer in, Rich renderable out) -------------------------------
@@ -92,27 +107,28 @@ class ReadoutsView(VerticalScroll):
         net = trainer.network
         readouts = trainer.readouts()
         layer = min(max(int(layer), 0), net.depth - 1)
-        label_width = max(len(layer_label(net.sizes, l)) for l in range(net.depth))
-        label_width = max(label_width, len("total"))
+        names = trainer_names(trainer)
+        parts = cls._proofs(trainer, readouts, names)
+        label_width = max(len("total"), *(len(layer_label(net.sizes, l)) for l in range(net.depth)))
         fits = max(1, (width - label_width - 1) // (WIDTH + 1))
-        parts = [cls._table(trainer, readouts, layer, label_width, COLUMNS[start:start + fits])
-                 for start in range(0, len(COLUMNS), fits)]
-        parts += cls._lesson_lines(trainer, readouts, layer)
+        parts += [cls._table(trainer, readouts, layer, label_width, COLUMNS[start:start + fits])
+                  for start in range(0, len(COLUMNS), fits)]
+        parts += cls._neuron_sums(trainer, readouts, layer, names, width)
         return Group(*parts)
 
     @classmethod
     def _table(cls, trainer, readouts, layer, label_width, columns):
         net = trainer.network
-        table = Table(box=None, padding=(0, 1, 0, 0), show_edge=False, pad_edge=False,
-                      header_style="bold", expand=False)
+        table = _table()
         table.add_column("layer", width=label_width, no_wrap=True)
         for header, _ in columns:
             table.add_column(header, justify="right", width=WIDTH, no_wrap=True)
         for r in readouts.layers:
-            style = "reverse" if r.layer == layer else ""
+            style = "reverse" if r.layer == layer and net.depth > 1 else ""
             table.add_row(Text(layer_label(net.sizes, r.layer), style=style),
                           *cls._cells(r, columns))
-        if any(field not in ("grad_norm", "mean_abs_activation") for _, field in columns):
+        if net.depth > 1 and any(field not in ("grad_norm", "mean_abs_activation")
+                                 for _, field in columns):
             table.add_row(Text("total", style="bold"), *cls._cells(readouts, columns, total=True))
         return table
 
@@ -129,16 +145,21 @@ class ReadoutsView(VerticalScroll):
         return cells
 
     @staticmethod
-    def _lesson_lines(trainer, readouts, layer):
-        net = trainer.network
-        lines = []
+    def _proofs(trainer, readouts, names):
+        """What a lesson proves itself with, first: least squares, Σp, the penalty."""
+        net, lines = trainer.network, []
+        optimum = trainer.least_squares()
+        if optimum is not None:
+            lines.append(Text("learned vs least squares (the exact mse fit)", style="bold",
+                              no_wrap=True, overflow="ellipsis"))
+            lines.append(ReadoutsView._least_squares(trainer, names, *optimum))
         out = readouts.layers[-1]
         if readouts.output_probability_sum is not None:
             line = Text()
-            line.append(f"Σp = {readouts.output_probability_sum:.3f}", style="bold")
-            line.append(" (outputs) vs ")
-            line.append(f"Σw = {out.sum:.4g}", style=sum_style(out.sum))
-            line.append(f" (weights of {layer_label(net.sizes, net.depth - 1)})")
+            line.append(f"Σp = {number(readouts.output_probability_sum, 0)}", style="bold")
+            line.append(" softmax outputs, always; ")
+            line.append(f"Σw = {number(out.sum, 0)}", style=sum_style(out.sum))
+            line.append(f" weights of {layer_label(net.sizes, net.depth - 1)}")
             lines.append(line)
         elif net.output == "softmax":
             lines.append(Text("Σp (softmax outputs) appears after the first step", style="dim"))
@@ -149,38 +170,37 @@ class ReadoutsView(VerticalScroll):
             line = Text(f"penalty {terms} = ")
             line.append(number(trainer.penalty(), 0), style="bold")
             lines.append(line)
-        r = readouts.layers[layer]
-        sums = r.neuron_sums
-        line = Text(f"{layer_label(net.sizes, layer)} into each neuron, Σ_i W[i,j]:", style="bold")
-        lines.append(line)
-        shown = Text()
-        for j, s in enumerate(sums[:MAX_NEURONS]):
-            shown.append(f" n{j}=", style="dim")
-            shown.append(number(float(s), 0), style=sum_style(float(s)))
-        if len(sums) > MAX_NEURONS:
-            shown.append(f"… ({len(sums)} neurons)", style="dim")
-        lines.append(shown)
-        optimum = trainer.least_squares()
-        if optimum is not None:
-            lines.append(Text("learned vs least-squares optimum (exact mse fit):", style="bold"))
-            lines.append(ReadoutsView._least_squares(trainer, *optimum))
         return lines
 
     @staticmethod
-    def _least_squares(trainer, weights, biases):
+    def _neuron_sums(trainer, readouts, layer, names, width):
+        """Σ into each neuron of the selected layer, by name: h1 0.1995 · h2 -0.3791 …"""
+        net = trainer.network
+        sums = readouts.layers[layer].neuron_sums
+        line = Text(no_wrap=False)
+        line.append(f"Σ in, W{layer}: ", style="bold")
+        for j, s in enumerate(sums[:MAX_NEURONS]):
+            if j:
+                line.append(" · ", style="dim")
+            line.append(f"{names[layer + 1][j]} ", style="dim")
+            line.append(number(float(s), 0), style=sum_style(float(s)))
+        if len(sums) > MAX_NEURONS:
+            line.append(f" … ({len(sums)} neurons)", style="dim")
+        return [line]
+
+    @staticmethod
+    def _least_squares(trainer, names, weights, biases):
         """Learned weights and bias beside the exact mse optimum (linear regression only)."""
         net = trainer.network
-        names = list(trainer.raw_train.feature_names)
         w, b = net.weights[0], net.biases[0]
-        table = Table(box=None, padding=(0, 1, 0, 0), show_edge=False, pad_edge=False,
-                      header_style="bold")
+        table = _table()
         table.add_column("", no_wrap=True, max_width=12)
         k = w.shape[1]
         for j in range(k):
-            suffix = f" y{j}" if k > 1 else ""
+            suffix = f" {names[1][j]}" if k > 1 else ""
             table.add_column("learned" + suffix, justify="right", width=WIDTH, no_wrap=True)
             table.add_column("optimum" + suffix, justify="right", width=WIDTH, no_wrap=True)
-        for i, name in enumerate(names):
+        for i, name in enumerate(names[0]):
             row = []
             for j in range(k):
                 row += [number(float(w[i, j])), number(float(weights[i, j]))]

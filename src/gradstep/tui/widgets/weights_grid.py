@@ -32,7 +32,7 @@ from gradstep.names import trainer_names
 
 CELL = 9    # one cell: an 8-character value and the freeze mark after it
 LEVELS = 8  # brightness steps
-MIN_LABEL, MAX_LABEL = 6, 12
+MIN_LABEL, MAX_LABEL = 8, 12
 
 POSITIVE = Color(40, 110, 255)
 NEGATIVE = Color(255, 140, 0)
@@ -128,7 +128,7 @@ class WeightsGrid(ScrollView, can_focus=True):
         biggest = float(np.abs(w).max()) if w.size else 0.0
         self._scale = biggest if math.isfinite(biggest) and biggest > 0 else 1.0
         n, m = w.shape
-        self.border_title = f"weights W{layer}: layer {layer} → {layer + 1}  ({n}×{m})"
+        self.border_title = f"weights W{layer} ({n}×{m})"
         r, c = self.cursor
         self.cursor = (min(r, self.editable_rows - 1), min(c, m - 1))
         self._follow()
@@ -146,6 +146,10 @@ class WeightsGrid(ScrollView, can_focus=True):
     @property
     def total_rows(self) -> int:
         return self.editable_rows + 1
+
+    @property
+    def label_width(self) -> int:
+        return self._label
 
     @property
     def wanted_height(self) -> int:
@@ -208,7 +212,7 @@ class WeightsGrid(ScrollView, can_focus=True):
     def _subtitle(self, shown: int) -> None:
         m = self.dims[1]
         if m <= shown:
-            self.border_subtitle = "Σ row: each neuron's incoming sum, free to be anything"
+            self.border_subtitle = "Σ in: free to be anything"
             return
         last = min(m, self.first_col + shown)
         left = "◂ " if self.first_col else ""

@@ -1,0 +1,101 @@
+"""How the screen is shared out, at any terminal size.
+
+Rows: the lesson (its whole text when it fits beside the panes, else one line saying what to
+watch), the top row (network, weights, sums) only as tall as its contents need, and the rest to
+the bottom row (loss, output): extra room goes to the plots, not to empty grid rows.
+Columns: the weights grid only as wide as its columns need; the output pane as wide as a
+heatmap that keeps the data's aspect needs (a half-block pixel is square: a square domain is
+twice as many columns as rows); the loss plot takes what is left.
+
+Styles are set only when they change, so a frame that changes nothing lays out nothing.
+"""
+
+from __future__ import annotations
+
+from gradstep.tui.widgets.weights_grid import CELL
+
+STATUS_ROWS = 2          # the status line and the footer
+NETWORK_WIDE, NETWORK_NARROW = 28, 24
+MIN_TOP, MIN_BOTTOM_SHORT, MIN_BOTTOM_TALL = 6, 9, 13
+TALL = 32
+
+
+def _set(widget, name: str, value) -> None:
+    """Set a style only when it changes (a set means a layout pass)."""
+    done = widget.__dict__.setdefault("_arranged", {})
+    if done.get(name) != value:
+        done[name] = value
+        setattr(widget.styles, name, value)
+
+
+def bottom_min(height: int) -> int:
+    return MIN_BOTTOM_TALL if height >= TALL else MIN_BOTTOM_SHORT
+
+
+def top_wanted(app) -> int:
+    """Rows the top row's contents need, borders included."""
+    from gradstep.tui.widgets.network_pane import NetworkPane
+    from gradstep.tui.widgets.readouts_view import ReadoutsView
+    from gradstep.tui.widgets.weights_grid import WeightsGrid
+
+    grid = app.query_one(WeightsGrid).wanted_height
+    readouts = app.query_one(ReadoutsView).rows_needed
+    network = app.query_one(NetworkPane).rows_needed
+    return max(grid, readouts, min(network, grid + 4)) + 2
+
+
+def lesson_fits(app, width: int, height: int) -> bool:
+    """Whether the whole lesson fits above panes that still show what they need."""
+    from gradstep.tui.widgets.lesson import Lesson
+
+    rows = app.query_one(Lesson).rows_needed(width)
+    return rows + min(top_wanted(app), 16) + bottom_min(height) <= height - STATUS_ROWS
+
+
+def shape(app):
+    """What the arrangement depends on: when it is unchanged, arrange() has nothing to do."""
+    from gradstep.tui.widgets.lesson import Lesson
+    from gradstep.tui.widgets.network_pane import NetworkPane
+    from gradstep.tui.widgets.output_view import OutputView
+    from gradstep.tui.widgets.readouts_view import ReadoutsView
+    from gradstep.tui.widgets.weights_grid import WeightsGrid
+
+    grid, output = app.query_one(WeightsGrid), app.query_one(OutputView)
+    return (tuple(app.size), app.query_one(Lesson).short, grid.dims, grid.label_width,
+            app.query_one(ReadoutsView).rows_needed, app.query_one(NetworkPane).rows_needed,
+            output.mode, output.caption_rows)
+
+
+def arrange(app) -> None:
+    """Size the lesson, the rows and the columns for the terminal as it is now."""
+    from gradstep.tui.widgets.lesson import Lesson
+    from gradstep.tui.widgets.output_view import OutputView
+    from gradstep.tui.widgets.weights_grid import WeightsGrid
+
+    width, height = app.size
+    if not width or not height:
+        return
+    lesson = app.query_one(Lesson)
+    lesson_rows = 1 if lesson.short else lesson.rows_needed(width)
+    _set(lesson, "height", lesson_rows)
+    rest = max(2, height - STATUS_ROWS - lesson_rows)
+    top = max(MIN_TOP, min(top_wanted(app), rest - bottom_min(height)))
+    top = min(top, max(3, rest - 5))
+    _set(app.query_one("#top"), "height", top)
+    bottom = rest - top
+
+    network = NETWORK_WIDE if width >= 110 else NETWORK_NARROW
+    _set(app.query_one("#network"), "width", network)
+    grid = app.query_one(WeightsGrid)
+    columns = grid.dims[1] or 1
+    wanted = grid.label_width + columns * CELL + 3   # border and scroll bar
+    room = width - network - 34                      # the sums keep at least 34 columns
+    _set(grid, "width", max(24, min(wanted, room)))
+
+    output = app.query_one(OutputView)
+    if output.mode == "heatmap":
+        canvas_rows = max(3, bottom - 2 - output.caption_rows)
+        wanted = 2 * canvas_rows + 2
+        _set(output, "width", max(22, min(wanted, width - 30)))
+    else:
+        _set(output, "width", "1fr")
