@@ -16,7 +16,8 @@ import pytest
 
 from gradstep import cli
 from gradstep.model import Network
-from gradstep.sweep import MAX_BYTES, MAX_COPIES, Sweep, check_size, estimate_bytes
+from gradstep import sweep as sweep_module
+from gradstep.sweep import MAX_BYTES, MAX_COPIES, Sweep, check_size, estimate_bytes, train
 from gradstep.training import Trainer, TrainingSettings
 from helpers import classes, regression
 
@@ -246,6 +247,19 @@ def test_params_reads_every_copy_live_or_stopped():
     params = sweep.params()
     for row, trainer in zip(params, sweep.write_back()):
         assert np.array_equal(row, trainer.network.params)
+
+
+def test_train_in_blocks_gives_what_one_sweep_gives(monkeypatch):
+    case = {"optimizer": "adam", "learning_rate": 0.01}
+    assert sweep_module.block_size(build(0, **case)) >= 1_000  # a small network: one block
+    one = Sweep([build(seed, **case) for seed in range(5)])
+    one.run(epochs=4)
+    monkeypatch.setattr(sweep_module, "BLOCK_BYTES", 2 * 8 * build(0).network.params.size)
+    assert sweep_module.block_size(build(0, **case)) == 2
+    blocks = train([build(seed, **case) for seed in range(5)], epochs=4)
+    for got, want in zip(blocks, one.write_back()):
+        assert_same_trainer(got, want, 0.0)  # blocks of 2, 2 and 1 copies: the same numbers
+    assert train([]) == []
 
 
 def test_trainers_that_differ_in_more_than_their_seed_are_refused():

@@ -33,8 +33,9 @@ from gradstep.export import history_csv
 from gradstep.files import atomic_write_text, writable_path
 from gradstep.session import load_session, save_session
 from gradstep.scenarios.scenario import DEFAULT_SCENARIO, list_presets, load_scenario
-from gradstep.sweep import MAX_COPIES, Sweep, check_size
+from gradstep.sweep import MAX_COPIES, check_size
 from gradstep.sweep import summary as sweep_summary
+from gradstep.sweep import train as train_together
 from gradstep.training import MAX_LEARNING_RATE
 
 PROG = "gradstep"
@@ -313,12 +314,12 @@ def run_sweep(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.scenario)
     first = scenario.build(seed=0)
     check_size(first, args.seeds)  # before building the other copies
-    sweep = Sweep([first] + [scenario.build(seed=k) for k in range(1, args.seeds)])
+    trainers = [first] + [scenario.build(seed=k) for k in range(1, args.seeds)]
     if args.steps is not None:
-        sweep.run(steps=args.steps)
+        train_together(trainers, steps=args.steps)
     else:
-        sweep.run(epochs=args.epochs or scenario.training["epochs"])
-    seeds = [summarize(scenario.name, trainer) for trainer in sweep.write_back()]
+        train_together(trainers, epochs=args.epochs or scenario.training["epochs"])
+    seeds = [summarize(scenario.name, trainer) for trainer in trainers]
     summary = sweep_summary(seeds)
     if args.json:
         print(json.dumps({"seeds": seeds, "summary": summary}, allow_nan=False))
