@@ -146,8 +146,12 @@ def _sigmoid(z, out=None):
     return np.divide(1.0, e, out=e)
 
 
-ACTIVATE = {**FORWARD, "tanh": _tanh, "sigmoid": _sigmoid}
-IN_PLACE = ("tanh", "sigmoid")  # activations that can overwrite z (evaluation needs no z)
+def _relu(z, out=None):
+    return np.maximum(z, 0, out=out)
+
+
+ACTIVATE = {**FORWARD, "tanh": _tanh, "sigmoid": _sigmoid, "relu": _relu}
+IN_PLACE = ("tanh", "sigmoid", "relu")  # these can overwrite z (an evaluation needs no z)
 
 
 def _log_softmax(z):
