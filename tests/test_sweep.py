@@ -387,8 +387,8 @@ def table_rows(text: str) -> dict:
             section = heading.group(1)
             rows[section] = {}
             continue
-        match = re.match(r"  (  )?(Σw|Σ\|w\||train loss|test loss|accuracy)\s+(\S+)\s+(\S+)\s+(\S+)$",
-                         line)
+        label = r"(Σw|Σ\|w\||train loss|test loss|accuracy)"
+        match = re.match(r"  (  )?" + label + r"\s+(\S+)\s+(\S+)\s+(\S+)$", line)
         if match:
             values = [float(v.rstrip("%")) for v in match.groups()[2:]]
             rows[section if match.group(1) else None][match.group(2)] = values
