@@ -5,6 +5,8 @@
     gradstep presets             the shipped scenarios
     gradstep train SCENARIO      train headless and print the result (--json, --csv, --save)
     gradstep train FILE.npz      continue a saved session headless
+    gradstep sweep SCENARIO --seeds N   train seeds 0..N-1 together; the spread of Σw, Σ|w|,
+                                 the losses and accuracy across them (--json)
     gradstep bench               steps per second against a plain numpy loop (--json)
     gradstep export SOURCE OUT   a trained network as .onnx, .safetensors, .json or .csv
 
@@ -35,6 +37,9 @@ from gradstep.session import load_session, save_session
 from gradstep.scenarios.scenario import DEFAULT_SCENARIO, list_presets, load_scenario
 from gradstep.live import parse_pace
 from gradstep.settings import check_learning_rate
+from gradstep.sweep import MAX_COPIES, check_size
+from gradstep.sweep import summary as sweep_summary
+from gradstep.sweep import train as train_together
 
 PROG = "gradstep"
 MAX_STEPS = 100_000_000
@@ -274,6 +279,130 @@ def write_history(path: Path, history) -> None:
         raise UsageError(f"--csv: {error}") from None
 
 
+# --- sweep ---------------------------------------------------------------------------------------
+
+HISTOGRAM_SIZE = (60, 7)  # columns and rows of a histogram: four rows of bars, frame and ticks
+HISTOGRAM_INDENT = "      "
+
+
+def seed_count(text: str) -> int:
+    allowed = f"must be a whole number from 1 to {MAX_COPIES:,}"
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{allowed}, got {text!r}") from None
+    if not 1 <= value <= MAX_COPIES:
+        raise argparse.ArgumentTypeError(f"{allowed}, got {value}")
+    return value
+
+
+def add_sweep(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("scenario", help="a shipped scenario name or the path of a .toml file")
+    parser.add_argument("--seeds", type=seed_count, required=True, metavar="N",
+                        help=f"train seeds 0..N-1, as train --seed k does (N: 1 to {MAX_COPIES:,})")
+    length = parser.add_mutually_exclusive_group()
+    length.add_argument("--steps", type=positive_int, help="optimizer steps to take")
+    length.add_argument("--epochs", type=positive_int,
+                        help="epochs to take (default: the scenario's [training] epochs)")
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+
+
+def run_sweep(args: argparse.Namespace) -> int:
+    if is_session(args.scenario):
+        raise UsageError("sweep trains a scenario from seeds 0..N-1; a saved session keeps its "
+                         "own seeds: give a scenario name or a .toml file")
+    scenario = load_scenario(args.scenario)
+    first = scenario.build(seed=0)
+    check_size(first, args.seeds)  # before building the other copies
+    trainers = [first] + [scenario.build(seed=k) for k in range(1, args.seeds)]
+    if args.steps is not None:
+        train_together(trainers, steps=args.steps)
+    else:
+        train_together(trainers, epochs=args.epochs or scenario.settings.epochs)
+    seeds = [summarize(scenario.name, trainer) for trainer in trainers]
+    summary = sweep_summary(seeds)
+    if args.json:
+        print(json.dumps({"seeds": seeds, "summary": summary}, allow_nan=False))
+    else:
+        print(render_sweep(scenario, seeds, summary, color=sys.stdout.isatty()))
+    return 0
+
+
+def render_sweep(scenario, seeds: list[dict[str, Any]], summary: dict[str, Any],
+                 color: bool = False) -> str:
+    """The spread across seeds: per layer Σw and Σ|w|, then the losses and accuracy, each as
+    min, median and max over a histogram."""
+    n, diverged = len(seeds), [k for k, r in enumerate(seeds) if r["diverged"]]
+    steps, epochs = max(r["steps"] for r in seeds), max(r["epochs"] for r in seeds)
+    which = f" (seed{'s' if len(diverged) > 1 else ''} {_seed_list(diverged)})" if diverged else ""
+    lines = [f"{scenario.name}: {scenario.title}",
+             f"  seeds 0 to {n - 1}, trained together: {steps} steps ({epochs} epochs); "
+             f"diverged: {len(diverged)} of {n}{which}"]
+    rows: list[tuple[str, dict[str, Any] | None, list[Any], Callable[[Any], str]]] = []
+    for l, layer in enumerate(summary["layers"]):
+        weights = seeds[0]["layers"][l]["weights"]
+        rows.append((f"layer {l} ({len(weights)}×{len(weights[0])})", None, [], _number))
+        for key, label in (("sum", "Σw"), ("abs_sum", "Σ|w|")):
+            rows.append((f"  {label}", layer[key], [r["layers"][l][key] for r in seeds], _number))
+    for key, label, show in (("train_loss", "train loss", _number),
+                             ("test_loss", "test loss", _number),
+                             ("accuracy", "accuracy", _percent)):
+        rows.append((label, summary[key], [r[key] for r in seeds], show))
+    width = max(len(label) for label, *_ in rows)
+    lines += ["", f"  {'':<{width}}  {'min':<12}{'median':<12}max"]
+    for label, spread, values, show in rows:
+        if spread is None:
+            lines.append(f"  {label}")
+            continue
+        cells = [show(spread[k]) for k in ("min", "median", "max")]
+        lines.append(f"  {label:<{width}}  {cells[0]:<12}{cells[1]:<12}{cells[2]}".rstrip())
+        finite = [v for v in values if v is not None]
+        if finite:
+            lines += [HISTOGRAM_INDENT + line for line in histogram(finite, color).splitlines()]
+    return "\n".join(lines)
+
+
+def _percent(value: float | None) -> str:
+    return "—" if value is None else f"{value:.1%}"
+
+
+def _seed_list(seeds: list[int], shown: int = 10) -> str:
+    text = ", ".join(map(str, seeds[:shown]))
+    return text + (f" and {len(seeds) - shown} more" if len(seeds) > shown else "")
+
+
+def _distinct_labels(values: list[float]) -> list[str]:
+    """Tick labels in as few significant digits as keep different values apart."""
+    for digits in range(3, 17):
+        labels = [f"{v:.{digits}g}" for v in values]
+        if len(set(labels)) == len(set(values)):
+            return labels
+    return labels
+
+
+def histogram(values: Sequence[float], color: bool = False, bins: int = 30) -> str:
+    """A small plotext histogram of `values` (finite numbers), HISTOGRAM_SIZE large; plain text
+    unless `color`."""
+    import plotext as plt  # only the sweep draws with plotext on the command line
+
+    values = np.asarray(values, float)
+    low, high = float(values.min()), float(values.max())
+    if low == high:
+        low, high = low - 0.5, high + 0.5
+    counts, edges = np.histogram(values, bins=bins, range=(low, high))
+    plt.clear_figure()
+    plt.theme("clear")
+    plt.bar((edges[:-1] + edges[1:]) / 2, counts, width=1.0, color="blue" if color else None)
+    plt.plotsize(*HISTOGRAM_SIZE)
+    plt.xlim(low, high)
+    ticks = [low, (low + high) / 2, high]
+    plt.xticks(ticks, _distinct_labels(ticks))
+    top = int(counts.max())
+    plt.yticks([0, top], [f"{0:>{len(str(len(values)))}}", f"{top:>{len(str(len(values)))}}"])
+    text = plt.build()
+    return text if color else plt.uncolorize(text)
+
+
 # --- bench ---------------------------------------------------------------------------------------
 
 
@@ -340,6 +469,8 @@ class Command:
 COMMANDS: dict[str, Command] = {
     "presets": Command("list the shipped scenarios", add_presets, run_presets),
     "train": Command("train a scenario headless and print the result", add_train, run_train),
+    "sweep": Command("train seeds 0..N-1 of a scenario together and show the spread of the "
+                     "weight sums, losses and accuracy", add_sweep, run_sweep),
     "bench": Command("measure optimizer steps per second against a plain numpy loop",
                      add_bench, run_bench),
     "export": Command("write a trained network for other tools (ONNX, safetensors, ...)",

@@ -71,6 +71,14 @@ class Evaluation:
     train_accuracy: float = math.nan
 
 
+def divergence_status(step, learning_rate):
+    """The status after step `step` diverged. What to try comes first: the status line shows
+    only the start of it."""
+    return (f"diverged at step {step}: try a smaller learning rate than {learning_rate:g}; the "
+            f"loss or the weights blew up (became infinite or grew past {MAX_NORM:g}), the last "
+            f"weights before that are kept")
+
+
 class Trainer:
     def __init__(self, network, train, test, settings=TrainingSettings(), seed=0):
         self.network = network
@@ -210,11 +218,7 @@ class Trainer:
         norm_sq = np.dot(new, new)
         if not (math.isfinite(loss) and norm_sq <= MAX_NORM**2):
             self.diverged = True
-            # what to try comes first: the status line shows only the start of it
-            self.status = (f"diverged at step {self.step_count + 1}: try a smaller learning rate "
-                           f"than {s.learning_rate:g}; the loss or the weights blew up (became "
-                           f"infinite or grew past {MAX_NORM:g}), the last weights before that "
-                           f"are kept")
+            self.status = divergence_status(self.step_count + 1, s.learning_rate)
             return False
         np.copyto(old, new)  # in place: the per-layer views stay valid
         net.version += 1

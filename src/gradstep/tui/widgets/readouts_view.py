@@ -175,7 +175,6 @@ class ReadoutsView(VerticalScroll):
     @staticmethod
     def _neuron_sums(trainer, readouts, layer, names, width):
         """Σ into each neuron of the selected layer, by name: h1 0.1995 · h2 -0.3791 …"""
-        net = trainer.network
         sums = readouts.layers[layer].neuron_sums
         line = Text(no_wrap=False)
         line.append(f"Σ in, W{layer}: ", style="bold")
