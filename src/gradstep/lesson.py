@@ -18,6 +18,7 @@ class Lesson:
     text: str = ""       # what to watch and why
     watch: str = ""      # one line: what to watch, shown when there is no room for the text
     pace: float | None = DEFAULT_PACE  # epochs per second `r` plays at; None: as fast as it goes
+    focus: tuple[str, ...] = ()  # readout columns the lesson is about, shown first
 
     @property
     def heading(self) -> str:
@@ -27,3 +28,7 @@ class Lesson:
     def stem(self) -> str:
         """A file name stem for saves and exports."""
         return self.name or "gradstep"
+
+
+FOCUS = ("sum", "abs_sum", "sq_sum", "bias_sum", "grad_norm", "mean_abs_activation")
+"""The readout columns a lesson may put first: Σw, Σ|w|, Σw², Σb, ‖∇‖, mean|a|."""

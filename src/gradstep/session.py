@@ -28,7 +28,7 @@ import numpy as np
 from gradstep.errors import GradstepError
 from gradstep.files import atomic_write
 from gradstep.history import History
-from gradstep.lesson import Lesson
+from gradstep.lesson import FOCUS, Lesson
 from gradstep.live import DEFAULT_PACE, parse_pace
 from gradstep.model.spec import NetworkSpec
 from gradstep.scenarios.data import Dataset
@@ -68,7 +68,7 @@ def save_session(path, trainer, lesson=None):
     meta = {
         "format": FORMAT, "version": VERSION,
         "scenario": {"name": lesson.name, "title": lesson.title, "description": lesson.text,
-                     "watch": lesson.watch, "pace": lesson.pace},
+                     "watch": lesson.watch, "pace": lesson.pace, "focus": list(lesson.focus)},
         "network": {**trainer.network.spec(params=False).to_dict(params=False),
                     "rng_state": net["rng_state"]},
         "frozen_layers": frozen_layers,
@@ -166,8 +166,9 @@ def _build(arrays):
     s = meta["scenario"]
     pace = s.get("pace", DEFAULT_PACE)
     pace = None if pace is None else parse_pace(pace)
+    focus = tuple(f for f in s.get("focus", []) if f in FOCUS)
     return trainer, Lesson(str(s["name"]), str(s["title"]), str(s["description"]),
-                           str(s.get("watch", "")), pace)
+                           str(s.get("watch", "")), pace, focus)
 
 
 def _like(state, params):

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from gradstep.errors import GradstepError, ScenarioError
-from gradstep.lesson import Lesson
+from gradstep.lesson import FOCUS, Lesson
 from gradstep.live import DEFAULT_PACE, parse_pace
 from gradstep.model.spec import NetworkSpec
 from gradstep.scenarios.data import DATA_KINDS, load_data
@@ -31,7 +31,7 @@ from gradstep.training import Trainer
 __all__ = ["DEFAULT_SCENARIO", "Scenario", "load_scenario", "presets_dir", "list_presets"]
 
 DEFAULT_SCENARIO = "grades"
-TOP_LEVEL = ("name", "title", "description", "watch", "data", "network", "training")
+TOP_LEVEL = ("name", "title", "description", "watch", "focus", "data", "network", "training")
 
 
 @dataclass(frozen=True, eq=False)
@@ -192,5 +192,9 @@ def load_scenario(name_or_path: str | Path) -> Scenario:
         settings = TrainingSettings.from_mapping(training)
     except GradstepError as error:
         raise at_key(where, error) from None
-    lesson = Lesson(name, title, description, watch, pace)
+    focus = document.get("focus", [])
+    if not isinstance(focus, list) or not all(isinstance(f, str) and f in FOCUS for f in focus):
+        raise ScenarioError(f"{where}: focus: must be a list of readouts among "
+                            f"{', '.join(FOCUS)}, got {describe(focus)}")
+    lesson = Lesson(name, title, description, watch, pace, tuple(focus))
     return Scenario(lesson, path, data, network, settings)

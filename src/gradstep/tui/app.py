@@ -61,6 +61,7 @@ class GradstepApp(App[int]):
                             ("#loss", "loss"), ("#output", "output")):
             self.query_one(pane).border_title = title
         self.query_one(Lesson).show(self.workspace.lesson, short=True)
+        self.query_one(ReadoutsView).focus = self.workspace.lesson.focus
         self.query_one(WeightsGrid).focus()
         self.redraw()
         self.show_lesson()  # whole, when it fits beside the panes (they are drawn now)
@@ -102,6 +103,7 @@ class GradstepApp(App[int]):
         if short is None:
             short = not layout.lesson_fits(self, *self.size)
         self.query_one(Lesson).show(self.workspace.lesson, short=short)
+        self.query_one(ReadoutsView).focus = self.workspace.lesson.focus
         self.sub_title = self.workspace.lesson.name
         layout.arrange(self)
 

@@ -85,6 +85,7 @@ class ReadoutsView(VerticalScroll):
     """
 
     rows_needed = 0  # lines the readouts take at the pane's width (the layout reads it)
+    focus: tuple[str, ...] = ()  # the lesson's readouts: their columns come first
 
     def compose(self):
         yield Static(id="readouts-body")
@@ -96,14 +97,14 @@ class ReadoutsView(VerticalScroll):
     def update_from(self, trainer, layer: int = 0) -> None:
         self._trainer, self._layer = trainer, layer
         width = max(20, (self.size.width or 80) - 1)
-        self.body = self.render_readouts(trainer, layer, width)
+        self.body = self.render_readouts(trainer, layer, width, self.focus)
         self.rows_needed = len(Console(width=width, color_system=None)
                                .render_lines(self.body, pad=False))
         self.query_one("#readouts-body", Static).update(self.body)
 
     # ---- building (pure: trainer in, Rich renderable out) -------------------------------
     @classmethod
-    def render_readouts(cls, trainer, layer: int = 0, width: int = 80) -> Group:
+    def render_readouts(cls, trainer, layer: int = 0, width: int = 80, focus=()) -> Group:
         net = trainer.network
         readouts = trainer.readouts()
         layer = min(max(int(layer), 0), net.depth - 1)
@@ -111,8 +112,9 @@ class ReadoutsView(VerticalScroll):
         parts = cls._proofs(trainer, readouts, names)
         label_width = max(len("total"), *(len(layer_label(net.sizes, l)) for l in range(net.depth)))
         fits = max(1, (width - label_width - 1) // (WIDTH + 1))
-        parts += [cls._table(trainer, readouts, layer, label_width, COLUMNS[start:start + fits])
-                  for start in range(0, len(COLUMNS), fits)]
+        columns = sorted(COLUMNS, key=lambda c: c[1] not in focus)  # the lesson's first
+        parts += [cls._table(trainer, readouts, layer, label_width, columns[start:start + fits])
+                  for start in range(0, len(columns), fits)]
         parts += cls._neuron_sums(trainer, readouts, layer, names, width)
         return Group(*parts)
 
