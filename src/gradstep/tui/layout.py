@@ -16,7 +16,8 @@ from gradstep.tui.widgets.weights_grid import CELL
 
 STATUS_ROWS = 2          # the status line and the footer
 NETWORK_WIDE, NETWORK_NARROW = 28, 24
-MIN_TOP, MIN_BOTTOM_SHORT, MIN_BOTTOM_TALL = 6, 9, 13
+NETWORK_FROM = 100       # columns from which the network pane is shown
+MIN_TOP, MIN_BOTTOM_SHORT, MIN_BOTTOM_TALL = 6, 11, 13
 TALL = 32
 
 
@@ -84,9 +85,12 @@ def arrange(app) -> None:
     _set(app.query_one("#top"), "height", top)
     bottom = rest - top
 
-    network = NETWORK_WIDE if width >= 110 else NETWORK_NARROW
-    _set(app.query_one("#network"), "width", network)
     grid = app.query_one(WeightsGrid)
+    shown = width >= NETWORK_FROM  # narrower, the grid's title names the layers instead
+    _set(app.query_one("#network"), "display", "block" if shown else "none")
+    grid.show_layers = not shown
+    network = (NETWORK_WIDE if width >= 110 else NETWORK_NARROW) if shown else 0
+    _set(app.query_one("#network"), "width", network or NETWORK_NARROW)
     columns = grid.dims[1] or 1
     wanted = grid.label_width + columns * CELL + 3   # border and scroll bar
     room = width - network - 34                      # the sums keep at least 34 columns

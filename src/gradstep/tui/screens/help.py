@@ -18,7 +18,8 @@ TAKEAWAY = ("Weights are coefficients, not shares: nothing makes a layer's weigh
 def key_name(keys: str) -> str:
     names = {"space": "space", "left_square_bracket": "[", "right_square_bracket": "]",
              "question_mark": "?", "plus": "+", "minus": "-", "equals_sign": "=",
-             "delete": "del", "backspace": "backspace"}
+             "delete": "del", "backspace": "backspace", "greater_than_sign": ">",
+             "less_than_sign": "<"}
     return " / ".join(names.get(k, k) for k in keys.split(","))
 
 

@@ -8,6 +8,8 @@ redraw; cells are merged into runs of equal colour and the styles are cached, so
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 from rich.color import Color
 from rich.segment import Segment
@@ -50,6 +52,45 @@ def half_block_strips(top: np.ndarray, bottom: np.ndarray, cache: dict) -> list[
 
 
 
+@dataclass(frozen=True)
+class View:
+    """Where the input plane sits in a canvas of pixels: a rectangle keeping the data's aspect
+    (pixels are square), centred; lo and hi are the plane's corners."""
+
+    left: int
+    top: int
+    width: int
+    height: int
+    lo: np.ndarray
+    hi: np.ndarray
+
+    def pixel_of(self, points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(columns, rows) inside the rectangle of points (n, 2) on the plane."""
+        lo, hi = self.lo, self.hi
+        col = np.clip(((points[:, 0] - lo[0]) / (hi[0] - lo[0]) * self.width).astype(int),
+                      0, self.width - 1)
+        row = np.clip(((hi[1] - points[:, 1]) / (hi[1] - lo[1]) * self.height).astype(int),
+                      0, self.height - 1)
+        return col, row
+
+    def point_at(self, column: int, pixel_row: int) -> np.ndarray | None:
+        """The plane's point at a canvas pixel (its centre), or None outside the rectangle."""
+        x, y = column - self.left, pixel_row - self.top
+        if not (0 <= x < self.width and 0 <= y < self.height):
+            return None
+        return np.array([self.lo[0] + (x + 0.5) * (self.hi[0] - self.lo[0]) / self.width,
+                         self.hi[1] - (y + 0.5) * (self.hi[1] - self.lo[1]) / self.height])
+
+
+def fit_view(lo, hi, width: int, height: int) -> View:
+    """The largest rectangle of square pixels with the plane's aspect in width × height."""
+    span_x, span_y = float(hi[0] - lo[0]), float(hi[1] - lo[1])
+    scale = min(width / span_x, height / span_y)
+    w = max(1, min(width, round(span_x * scale)))
+    h = max(1, min(height, round(span_y * scale)))
+    return View((width - w) // 2, ((height - h) // 2) & ~1, w, h, lo, hi)
+
+
 class HeatmapCanvas(Widget):
     """The network's output over the plane of its two inputs, training points on top."""
 
@@ -66,6 +107,7 @@ class HeatmapCanvas(Widget):
         self._strips: list[Strip] = []
         self._styles: dict[int, Style] = {}
         self.pixels: np.ndarray | None = None   # (2·rows, width) 0xRRGGBB, for tests and reuse
+        self.view: View | None = None
 
     def show(self, trainer) -> None:
         self._trainer = trainer
@@ -79,32 +121,38 @@ class HeatmapCanvas(Widget):
         width, rows = self.size.width, self.size.height
         trainer = self._trainer
         if width < 1 or rows < 1 or trainer is None:
-            self._strips, self.pixels = [], None
+            self._strips, self.pixels, self.view = [], None, None
             self.refresh()
             return
         data = trainer.raw_train
         both = np.concatenate([data.x, trainer.raw_test.x]) if len(trainer.raw_test) else data.x
         lo, hi = domain(both)
-        height = 2 * rows
-        xs = lo[0] + (np.arange(width) + 0.5) * (hi[0] - lo[0]) / width
-        ys = hi[1] - (np.arange(height) + 0.5) * (hi[1] - lo[1]) / height  # up is larger
-        grid = np.empty((height, width, 2))
+        self.view = view = fit_view(lo, hi, width, 2 * rows)
+        left, top, w, h = view.left, view.top, view.width, view.height
+        xs = lo[0] + (np.arange(w) + 0.5) * (hi[0] - lo[0]) / w
+        ys = hi[1] - (np.arange(h) + 0.5) * (hi[1] - lo[1]) / h  # up is larger
+        grid = np.empty((h, w, 2))
         grid[..., 0] = xs[None, :]
         grid[..., 1] = ys[:, None]
         out = trainer.predict(grid.reshape(-1, 2))
-        colors = output_colors(np.asarray(out).reshape(height * width, -1), trainer)
-        pixels = pack(colors).reshape(height, width)
+        colors = output_colors(np.asarray(out).reshape(h * w, -1), trainer)
+        pixels = np.full((2 * rows, width), self._background(), np.int64)
+        plane = pack(colors).reshape(h, w)
         shown = pick(len(data.x), max(MAX_POINTS, 1))
         if len(shown):
-            p = data.x[shown]
-            col = np.clip(((p[:, 0] - lo[0]) / (hi[0] - lo[0]) * width).astype(int), 0, width - 1)
-            row = np.clip(((hi[1] - p[:, 1]) / (hi[1] - lo[1]) * height).astype(int), 0, height - 1)
-            pixels[row, col] = pack(target_colors(data.subset(shown), trainer))
+            col, row = view.pixel_of(data.x[shown])
+            plane[row, col] = pack(target_colors(data.subset(shown), trainer))
+        pixels[top:top + h, left:left + w] = plane
         self.pixels = pixels
         if len(self._styles) > 4096:
             self._styles.clear()
         self._strips = half_block_strips(pixels[0::2], pixels[1::2], self._styles)
         self.refresh()
+
+    def _background(self) -> int:
+        color = self.rich_style.bgcolor
+        r, g, b = color.get_truecolor() if color is not None else (30, 30, 30)
+        return (r << 16) | (g << 8) | b
 
     def render_line(self, y: int) -> Strip:
         if 0 <= y < len(self._strips):

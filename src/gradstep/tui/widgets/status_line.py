@@ -30,22 +30,24 @@ class StatusLine(Static):
     def update_from(self, trainer, layer: int = 0, *, running: bool = False,
                     rate: float | None = None, pace: float | None | str = "") -> None:
         _, now = trainer.latest()
+        long = (self.size.width or 120) >= 100  # the words in full when there is room
         text = Text()
         text.append(f"step {trainer.step_count}", style="bold")
         text.append(f"  epoch {trainer.epoch_count}")
         text.append(f"  train loss {_loss(now.train_loss)}")
-        text.append(f"  test loss {_loss(now.test_loss)}")
+        text.append(f"  {'test loss' if long else 'test'} {_loss(now.test_loss)}")
         accuracy = now.accuracy
         if math.isfinite(accuracy):
-            text.append(f"  accuracy {accuracy:.0%}")
+            text.append(f"  {'accuracy' if long else 'acc'} {accuracy:.0%}")
         if running:
-            text.append("  ▶ running ", style="bold green")
+            text.append("  ▶ running " if long else "  ▶ ", style="bold green")
             if pace != "":
                 text.append(pace_words(pace), style="bold green")
             if rate:
                 text.append(f" · {rate:,.0f} steps/s", style="green")
         elif pace != "":
-            text.append(f"  r runs at {pace_words(pace)} (< >)", style="dim")
+            text.append(f"  r runs at {pace_words(pace)} (< >)" if long else
+                        f"  r: {pace_words(pace)}", style="dim")
         if trainer.diverged:
             text.append(f"  {trainer.status}", style="bold")
         self.set_class(trainer.diverged, "-diverged")

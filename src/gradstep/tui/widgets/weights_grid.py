@@ -101,6 +101,7 @@ class WeightsGrid(ScrollView, can_focus=True):
         self.weight_layer = 0
         self.cursor = (0, 0)
         self.first_col = 0    # the first column shown: columns scroll by whole cells
+        self.show_layers = False  # name the network's layers in the title (no network pane)
         self._w: np.ndarray | None = None
         self._b: np.ndarray | None = None
         self._frozen: np.ndarray | None = None
@@ -128,7 +129,9 @@ class WeightsGrid(ScrollView, can_focus=True):
         biggest = float(np.abs(w).max()) if w.size else 0.0
         self._scale = biggest if math.isfinite(biggest) and biggest > 0 else 1.0
         n, m = w.shape
-        self.border_title = f"weights W{layer} ({n}×{m})"
+        layers = "-".join(map(str, net.sizes))
+        self.border_title = f"weights W{layer} ({n}×{m})" + \
+            (f" of {layers} ([ ])" if self.show_layers else "")
         r, c = self.cursor
         self.cursor = (min(r, self.editable_rows - 1), min(c, m - 1))
         self._follow()
