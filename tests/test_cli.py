@@ -70,7 +70,7 @@ def test_train_json_is_one_object(capsys):
     assert status == 0 and err == ""
     result = json.loads(out)
     assert list(result) == ["preset", "steps", "epochs", "train_loss", "test_loss", "accuracy",
-                            "diverged", "layers"]
+                            "confusion", "r2", "rmse", "diverged", "layers"]
     assert result["preset"] == "plane" and result["epochs"] == 40 and result["steps"] == 800
     assert result["test_loss"] is None and result["accuracy"] is None and result["diverged"] is False
     (layer,) = result["layers"]
@@ -115,7 +115,7 @@ def test_csv_history(tmp_path, capsys):
     status, _, err = run(capsys, "train", "circle", "--epochs", "3", "--csv", str(target))
     assert status == 0 and err == ""
     lines = target.read_text().splitlines()
-    assert lines[0] == "step,train_loss,test_loss"
+    assert lines[0].startswith("step,train_loss,test_loss,sum_W0,W0:h1,")
     rows = [line.split(",") for line in lines[1:]]
     assert [int(row[0]) for row in rows] == [0, 25, 50, 75]
     assert all(math.isfinite(float(cell)) for row in rows for cell in row[1:])
@@ -127,8 +127,8 @@ def test_csv_empty_cell_for_missing_test_loss(tmp_path, capsys):
     target.write_text("old contents\n")
     assert run(capsys, "train", "plane", "--epochs", "2", "--csv", str(target))[0] == 0
     lines = target.read_text().splitlines()
-    assert lines[0] == "step,train_loss,test_loss" and len(lines) == 4
-    assert all(line.endswith(",") for line in lines[1:])
+    assert lines[0] == "step,train_loss,test_loss,sum_W0,W0:y" and len(lines) == 4
+    assert all(line.split(",")[2] == "" for line in lines[1:])  # no test split
 
 
 def test_subprocess_json():

@@ -30,6 +30,7 @@ from typing import Any
 import numpy as np
 
 from gradstep.errors import GradstepError
+from gradstep.names import trainer_names
 from gradstep.export import history_csv
 from gradstep.files import atomic_write_text, writable_path
 from gradstep.interchange.command import add_export, run_export
@@ -159,7 +160,7 @@ def run_train(args: argparse.Namespace) -> int:
         trainer.run(epochs=args.epochs or default_epochs)
     result = summarize(lesson.name, trainer)
     if csv_path is not None:
-        write_history(csv_path, trainer.history)
+        write_history(csv_path, trainer)
     if save_path is not None:
         try:
             save_session(save_path, trainer, lesson)
@@ -199,6 +200,7 @@ def summarize(name: str, trainer) -> dict[str, Any]:
             "sq_sum": _finite(layer.sq_sum),
             "neuron_sums": _clean(np.asarray(layer.neuron_sums, float)),
         })
+    metrics = trainer.metrics()
     return {
         "preset": name,
         "steps": trainer.step_count,
@@ -206,6 +208,9 @@ def summarize(name: str, trainer) -> dict[str, Any]:
         "train_loss": _finite(evaluation.train_loss),
         "test_loss": _finite(evaluation.test_loss),
         "accuracy": _finite(evaluation.accuracy),
+        "confusion": None if metrics.confusion is None else metrics.confusion.tolist(),
+        "r2": _finite(metrics.r2),
+        "rmse": _finite(metrics.rmse),
         "diverged": trainer.diverged,
         "layers": layers,
     }
@@ -271,10 +276,10 @@ def _weights_beside_optimum(trainer, optimum) -> list[str]:
     return [f"  weights{note}"] + _table(("", "learned", "least squares"), rows)
 
 
-def write_history(path: Path, history) -> None:
-    """The loss history as CSV, written atomically."""
+def write_history(path: Path, trainer) -> None:
+    """The loss history (and the weight sums over time) as CSV, written atomically."""
     try:
-        atomic_write_text(path, history_csv(history))
+        atomic_write_text(path, history_csv(trainer.history, trainer_names(trainer)))
     except GradstepError as error:
         raise UsageError(f"--csv: {error}") from None
 

@@ -12,6 +12,8 @@ one JSON document, `meta`, that describes them:
   order           the current epoch's shuffle of the training split
   history         5 × n: step, epoch, train_loss, test_loss, accuracy
   batch_loss      every step's mini-batch loss (each entry the mean of `loss_stride` steps)
+  sums, sum_shapes  per history row: each layer's Σw and its neurons' incoming sums, and which
+                  of meta's layer shapes the row was recorded with
   train_x, train_y, test_x, test_y   the data, so a session opens without its scenario file
 
 Loading it rebuilds the trainer through Trainer.restore, so training continues exactly as if
@@ -51,7 +53,9 @@ def save_session(path, trainer, lesson=None):
     lesson = lesson or Lesson()
     history = snap.history.copy(snap.history_mark)
     steps, losses = history.losses()
-    arrays = {"params": net["params"], "history": history.rows(), "batch_loss": losses}
+    sums, sum_shapes = history.sums_table()
+    arrays = {"params": net["params"], "history": history.rows(), "batch_loss": losses,
+              "sums": sums, "sum_shapes": sum_shapes}
     frozen_layers = [l for l, f in enumerate(net["frozen"]) if f is not None]
     for l in frozen_layers:
         arrays[f"frozen_{l}"] = net["frozen"][l]
@@ -79,7 +83,8 @@ def save_session(path, trainer, lesson=None):
                     "rng_state": snap.rng_state, "diverged": snap.diverged,
                     "status": snap.status,
                     "last_loss": None if math.isnan(snap.last_loss) else snap.last_loss},
-        "history": {"edits": list(history.edits), "loss_stride": history.stride},
+        "history": {"edits": list(history.edits), "loss_stride": history.stride,
+                    "shapes": [list(shape) for shape in history.shapes]},
         "data": {"task": trainer.raw_train.task, "n_classes": trainer.raw_train.n_classes,
                  "feature_names": list(trainer.raw_train.feature_names),
                  "target_names": list(trainer.raw_train.target_names)},
@@ -153,7 +158,8 @@ def _build(arrays):
     stride = int(meta["history"].get("loss_stride", 1))
     if stride < 1 or (losses is not None and losses.ndim != 1):
         raise ValueError("the mini-batch losses are malformed")
-    full = History(history, losses, stride, meta["history"]["edits"])
+    sums, shapes = _sums(arrays, meta["history"], history.shape[1])
+    full = History(history, losses, stride, meta["history"]["edits"], sums, shapes)
     network_snap = {**network.snapshot(), "params": params, "frozen": frozen,
                     "rng_state": rng_state}
     last_loss = t["last_loss"]
@@ -169,6 +175,18 @@ def _build(arrays):
     focus = tuple(f for f in s.get("focus", []) if f in FOCUS)
     return trainer, Lesson(str(s["name"]), str(s["title"]), str(s["description"]),
                            str(s.get("watch", "")), pace, focus)
+
+
+def _sums(arrays, meta, rows):
+    """The sums over time and the layer shapes they were of, or (None, ()) when absent."""
+    if "sums" not in arrays:
+        return None, ()
+    sums, ids = arrays["sums"].astype(float), arrays["sum_shapes"]
+    shapes = [tuple(int(n) for n in shape) for shape in meta.get("shapes", [])]
+    if sums.ndim != 2 or sums.shape[0] != rows or ids.shape != (rows,) or \
+            ids.dtype.kind not in "iu" or (rows and not 0 <= ids.min() <= ids.max() < len(shapes)):
+        raise ValueError("the sums over time do not match the history")
+    return (sums, ids), shapes
 
 
 def _like(state, params):

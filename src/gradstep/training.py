@@ -21,6 +21,7 @@ import numpy as np
 
 from gradstep.errors import EditError, SettingError
 from gradstep.history import History, HistoryMark
+from gradstep.metrics import confusion, r2, rmse
 from gradstep.model import readouts as readouts_module
 from gradstep.model.losses import loss_and_grad, loss_value
 from gradstep.model.optimizers import Optimizer
@@ -64,6 +65,15 @@ class Snapshot:
 
 
 @dataclass(frozen=True)
+class Metrics:
+    """Beside the loss: on the test split, or the training split when there is none."""
+    split: str                   # "test" or "train"
+    confusion: object = None     # (k, k) counts for classes: row = true class, column = predicted
+    r2: float = math.nan         # regression
+    rmse: float = math.nan       # regression, in the target's units
+
+
+@dataclass(frozen=True)
 class Evaluation:
     train_loss: float
     test_loss: float   # nan when there is no test split
@@ -99,6 +109,7 @@ class Trainer:
         self.last_loss = math.nan
         self.has_gradients = False  # net.grad holds the last step's gradients
         self._cache = (None, None)  # (what it was evaluated on, Evaluation)
+        self._metrics_cache = (None, None)
         self._data_version = 0
         self._prepare_data()
         self._record()
@@ -289,6 +300,26 @@ class Trainer:
         self._cache = (key, evaluation)
         return evaluation
 
+    def metrics(self):
+        """A confusion matrix (classes) or R² and RMSE (regression) of the network as it is now,
+        on the test split (the training split when there is none). A pure read, cached."""
+        key = ("metrics", self.step_count, self.network.version, self.settings,
+               self._data_version)
+        if self._metrics_cache[0] == key:
+            return self._metrics_cache[1]
+        test = len(self.raw_test) > 0
+        data, x = (self.raw_test, self.x_test) if test else (self.raw_train, self.x_train)
+        split = "test" if test else "train"
+        with np.errstate(all="ignore"):
+            out = self.network.forward(x)
+        if self.is_classification:
+            result = Metrics(split, confusion(data.y, predict_classes(self.network, out),
+                                              data.n_classes))
+        else:
+            result = Metrics(split, None, r2(data.y, out), rmse(data.y, out))
+        self._metrics_cache = (key, result)
+        return result
+
     def latest(self):
         """(step, Evaluation): the newest evaluation there is, without computing one; the
         evaluation of now if someone asked for it, else the history's last row."""
@@ -306,7 +337,7 @@ class Trainer:
         """A history row: the evaluation now."""
         e = self.evaluate()
         self.history.record(self.step_count, self.epoch_count, e.train_loss, e.test_loss,
-                            e.accuracy)
+                            e.accuracy, self.network.weights)
 
     def penalty(self):
         """The regularization term l1·Σ|W| + l2·ΣW² (weights only), reported apart from the loss."""

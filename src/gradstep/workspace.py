@@ -228,7 +228,7 @@ class Workspace:
             if kind == "weights":
                 return weights_json(self.trainer.network)
             if kind == "loss":
-                return history_csv(self.trainer.history)
+                return history_csv(self.trainer.history, trainer_names(self.trainer))
         raise GradstepError(f"unknown export {kind!r}")
 
     def export(self, kind: str, text, content: str | None = None) -> Path:
