@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from textual import on
 from textual.app import App, ComposeResult
-from textual.containers import Horizontal, VerticalScroll
+from textual.containers import Container, Horizontal, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Footer
 
@@ -32,6 +32,7 @@ from gradstep.tui.widgets.network_pane import NetworkPane
 from gradstep.tui.widgets.output_view import OutputView
 from gradstep.tui.widgets.readouts_view import ReadoutsView
 from gradstep.tui.widgets.status_line import StatusLine
+from gradstep.tui.widgets.sums_plot import SumsPlot
 from gradstep.tui.widgets.weights_grid import WeightsGrid
 from gradstep.workspace import Workspace
 
@@ -51,6 +52,7 @@ class GradstepApp(App[int]):
         super().__init__(driver_class=driver_class)
         self.workspace = workspace
         self.layer = 0        # the selected weight layer
+        self.show_sums = False  # w: the sums plot in the loss plot's place (when one fits)
         self.painter = Painter(self)
         self.sub_title = workspace.lesson.name
 
@@ -58,7 +60,8 @@ class GradstepApp(App[int]):
         self.workspace.on_run_stopped = lambda diverged: self.post_message(
             TrainingStopped(diverged))
         for pane, title in (("#network", "network"), ("#readouts", "weight sums"),
-                            ("#loss", "loss"), ("#output", "output")):
+                            ("#loss", "loss"), ("#sums", "Σw over time (w)"),
+                            ("#output", "output")):
             self.query_one(pane).border_title = title
         self.query_one(Lesson).show(self.workspace.lesson, short=True)
         self.query_one(ReadoutsView).focus = self.workspace.lesson.focus
@@ -75,7 +78,9 @@ class GradstepApp(App[int]):
             yield WeightsGrid(id="weights")
             yield ReadoutsView(id="readouts")
         with Horizontal(id="bottom"):
-            yield LossPlot(id="loss")
+            with Container(id="plots"):
+                yield LossPlot(id="loss")
+                yield SumsPlot(id="sums")
             yield OutputView(id="output")
         yield StatusLine(id="status")
         yield Footer(compact=True)
@@ -228,7 +233,15 @@ class GradstepApp(App[int]):
 
     # ---- panes and screens -------------------------------------------------------------
     def action_toggle_log(self) -> None:
-        self.query_one(LossPlot).toggle_log()
+        for plot in (self.query_one(LossPlot), self.query_one(SumsPlot)):
+            if plot.display:
+                plot.toggle_log()
+        self.redraw()
+
+    def action_toggle_sums(self) -> None:
+        """w: the Σw-over-time plot instead of the loss (both show when there is room)."""
+        self.show_sums = not self.show_sums
+        layout.arrange(self)
         self.redraw()
 
     def action_lesson(self) -> None:

@@ -27,7 +27,9 @@ COMMAND_TABLE = [
     ("z", "resize_layer", "Size", "type the number of neurons of the selected hidden layer (▸)"),
     ("s", "settings", "Settings", "learning rate, batch size, optimizer, loss, L1, L2, "
                                   "constraint, standardize"),
-    ("g", "toggle_log", "Log loss", "loss plot: linear or log scale"),
+    ("g", "toggle_log", "Log scale", "plots: y axis auto, log or linear"),
+    ("w", "toggle_sums", "Σw plot", "the weight sums over time instead of the loss (both "
+                                    "show on a large screen)"),
     ("p", "pick", "Scenarios", "load another scenario"),
     ("l", "lesson", "Lesson", "show or hide the scenario's lesson"),
     ("u", "undo", "Undo", "undo the last change or block of training steps"),

@@ -19,6 +19,7 @@ NETWORK_WIDE, NETWORK_NARROW = 28, 24
 NETWORK_FROM = 100       # columns from which the network pane is shown
 MIN_TOP, MIN_BOTTOM_SHORT, MIN_BOTTOM_TALL = 6, 11, 13
 TALL = 32
+BOTH_PLOTS_WIDE, BOTH_PLOTS_TALL = 160, 48  # from here the loss and the Σw plots both show
 
 
 def _set(widget, name: str, value) -> None:
@@ -62,7 +63,8 @@ def shape(app):
     from gradstep.tui.widgets.weights_grid import WeightsGrid
 
     grid, output = app.query_one(WeightsGrid), app.query_one(OutputView)
-    return (tuple(app.size), app.query_one(Lesson).short, grid.dims, grid.label_width,
+    return (tuple(app.size), app.query_one(Lesson).short, app.show_sums, grid.dims,
+            grid.label_width,
             app.query_one(ReadoutsView).rows_needed, app.query_one(NetworkPane).rows_needed,
             output.mode, output.caption_rows)
 
@@ -93,8 +95,17 @@ def arrange(app) -> None:
     _set(app.query_one("#network"), "width", network or NETWORK_NARROW)
     columns = grid.dims[1] or 1
     wanted = grid.label_width + columns * CELL + 3   # border and scroll bar
-    room = width - network - 34                      # the sums keep at least 34 columns
+    # the sums hold the lessons' proofs: they keep half of what is left, at least 34 columns
+    room = width - network - max(34, min(56, (width - network) // 2))
     _set(grid, "width", max(24, min(wanted, room)))
+
+    # the sums over time beside (wide) or under (tall) the loss when there is room, else `w`
+    # chooses one of the two
+    both = width >= BOTH_PLOTS_WIDE or height >= BOTH_PLOTS_TALL
+    plots = app.query_one("#plots")
+    _set(plots, "layout", "horizontal" if width >= BOTH_PLOTS_WIDE else "vertical")
+    _set(app.query_one("#loss"), "display", "block" if both or not app.show_sums else "none")
+    _set(app.query_one("#sums"), "display", "block" if both or app.show_sums else "none")
 
     output = app.query_one(OutputView)
     if output.mode == "heatmap":

@@ -17,7 +17,7 @@ from gradstep.tui import layout
 REDRAW_HZ = 12
 PANES_EVERY = 3        # while running, the costly panes redraw every 3rd tick (4 Hz)
 CHEAP_PANES = ("NetworkPane", "#weights")
-COSTLY_PANES = ("#readouts", "#loss", "#output")
+COSTLY_PANES = ("#readouts", "#loss", "#sums", "#output")
 
 
 class Painter:
@@ -51,7 +51,9 @@ class Painter:
             if not ws.running:  # paused, the figures shown are of this step (a pure read)
                 t.evaluate()
             for selector in CHEAP_PANES + (COSTLY_PANES if costly else ()):
-                app.query_one(selector).update_from(t, app.layer)
+                pane = app.query_one(selector)
+                if pane.display:  # a hidden pane costs nothing
+                    pane.update_from(t, app.layer)
             app.query_one(StatusLine).update_from(t, app.layer, running=ws.running,
                                                   rate=ws.rate, pace=ws.pace)
             self._drawn = self._signature()
