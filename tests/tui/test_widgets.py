@@ -307,7 +307,7 @@ async def test_readouts_show_sums_and_gradient_after_a_step():
         assert number(t.readouts().layers[1].grad_norm).strip() in text
         assert "Σ in, W1:" in text
         neuron = float(t.network.weights[1][:, 0].sum())
-        assert f"y {number(neuron, 0)}" in text
+        assert f"y0 {number(neuron, 0)}" in text  # the target is called y0
 
 
 async def test_readouts_softmax_probability_sum_against_weight_sum():
