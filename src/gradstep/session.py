@@ -87,7 +87,9 @@ def save_session(path, trainer, lesson=None):
                     "shapes": [list(shape) for shape in history.shapes]},
         "data": {"task": trainer.raw_train.task, "n_classes": trainer.raw_train.n_classes,
                  "feature_names": list(trainer.raw_train.feature_names),
-                 "target_names": list(trainer.raw_train.target_names)},
+                 "target_names": list(trainer.raw_train.target_names),
+                 "image": None if trainer.raw_train.image is None else
+                 list(trainer.raw_train.image)},
     }
     arrays["meta"] = np.array(json.dumps(meta))
     atomic_write(path, lambda f: np.savez(f, **arrays))
@@ -201,5 +203,9 @@ def _dataset(x, y, d):
     if d["task"] == "classification":
         if y.dtype.kind not in "iu" or (len(y) and (y.min() < 0 or y.max() >= d["n_classes"])):
             raise ValueError("the stored class labels are malformed")
+    image = d.get("image")
+    if image is not None and (len(image) != 2 or int(image[0]) * int(image[1]) != x.shape[1]):
+        raise ValueError("the stored picture shape does not match the inputs")
     return Dataset(x, y, d["task"], int(d["n_classes"]), tuple(d["feature_names"]),
-                   tuple(d["target_names"]))
+                   tuple(d["target_names"]), None if image is None else
+                   (int(image[0]), int(image[1])))

@@ -140,9 +140,15 @@ class Network:
         return value
 
     # ---- passes ------------------------------------------------------------------------
-    def forward(self, x, keep=False, logits=False):
-        """The output for inputs x (n, n_0); with logits=True, (z, a) of the output layer.
-        keep=True stores what backward needs."""
+    def layer_outputs(self, x):
+        """Every neuron layer's activations for inputs x: [x, a_1, ..., a_L] (a pure read:
+        what a probe or a neuron's picture shows, nothing stored)."""
+        return self.forward(x, every=True)
+
+    def forward(self, x, keep=False, logits=False, every=False):
+        """The output for inputs x (n, n_0); with logits=True, (z, a) of the output layer;
+        with every=True, the list of every layer's activations. keep=True stores what
+        backward needs."""
         a = x
         acts, zs = [x], []
         for w, b, f in zip(self.weights, self.biases, self._forward):
@@ -154,6 +160,8 @@ class Network:
             acts.append(a)
         if keep:
             self.last_activations, self._zs = acts, zs
+        if every:
+            return acts
         return (z, a) if logits else a
 
     def backward(self, dz):

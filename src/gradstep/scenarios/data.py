@@ -8,6 +8,8 @@ regression sets whose true weights are known; `csv` reads a file of your own.
 from __future__ import annotations
 
 import csv
+import gzip
+import zlib
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -56,6 +58,7 @@ class Dataset:
     n_classes: int
     feature_names: tuple[str, ...]
     target_names: tuple[str, ...]
+    image: tuple[int, int] | None = None  # (rows, columns) when the inputs are a picture
 
     def __post_init__(self) -> None:
         for name in ("x", "y"):
@@ -69,7 +72,8 @@ class Dataset:
     def subset(self, index: np.ndarray) -> Dataset:
         """The rows picked by an index array or boolean mask, same columns and names."""
         return Dataset(
-            self.x[index], self.y[index], self.task, self.n_classes, self.feature_names, self.target_names
+            self.x[index], self.y[index], self.task, self.n_classes, self.feature_names,
+            self.target_names, self.image,
         )
 
 
@@ -241,7 +245,9 @@ def _read_rows(path: Path, where: str) -> list[tuple[int, list[str]]]:
     rows: list[tuple[int, list[str]]] = []
     name = repr(str(path))
     try:
-        with open(path, newline="", encoding="utf-8-sig") as file:
+        opened = gzip.open(path, "rt", newline="", encoding="utf-8-sig") \
+            if path.suffix == ".gz" else open(path, newline="", encoding="utf-8-sig")
+        with opened as file:
             reader = csv.reader(file)
             for row in reader:
                 cells = [cell.strip() for cell in row]
@@ -251,6 +257,8 @@ def _read_rows(path: Path, where: str) -> list[tuple[int, list[str]]]:
         raise fail(where, SECTION, "path", f"file {name} not found") from None
     except UnicodeDecodeError:
         raise fail(where, SECTION, "path", f"{name} is not UTF-8 text") from None
+    except (EOFError, gzip.BadGzipFile, zlib.error):
+        raise fail(where, SECTION, "path", f"{name} is not a whole gzip file") from None
     except (OSError, ValueError) as error:  # ValueError: a path with a NUL byte
         reason = getattr(error, "strerror", None) or error
         raise fail(where, SECTION, "path", f"cannot read {name}: {reason}") from None
@@ -342,6 +350,22 @@ def read_csv(spec: Mapping[str, Any], base_dir: Path | None, where: str) -> Data
     return Dataset(x, labels, task, len(names), tuple(features), names)
 
 
+# --- digits ------------------------------------------------------------------------------------
+
+DIGITS_FILE = "digits.csv.gz"  # presets/: the UCI handwritten digits as scikit-learn ships them
+
+
+def digits(spec: Mapping[str, Any], base_dir: Path | None, where: str) -> Dataset:
+    """The 1,797 8×8 handwritten digits (pixels 0–16, classes 0–9): each input a pixel."""
+    from gradstep.scenarios.scenario import presets_dir
+
+    columns = [f"r{r}c{c}" for r in range(8) for c in range(8)]
+    data = read_csv({"path": str(presets_dir() / DIGITS_FILE), "features": columns,
+                     "target": "digit", "task": "classification"}, None, where)
+    return Dataset(data.x, data.y, data.task, data.n_classes, data.feature_names,
+                   data.target_names, (8, 8))
+
+
 # --- the table of kinds and load_data ------------------------------------------------------------
 
 
@@ -376,6 +400,8 @@ _KINDS: dict[str, _Kind] = {
                     200, 0.0, grades, _grades_options, ("shares",)),
     "csv": _Kind("columns of a CSV file with a header row", "", 0, 0.0, read_csv,
                  keys=("path", "features", "target", "task"), reads_file=True),
+    "digits": _Kind("8×8 pictures of handwritten digits 0–9 (UCI, 1,797 images)",
+                    "classification", 0, 0.25, digits, reads_file=True),
 }
 
 DATA_KINDS: dict[str, str] = {name: kind.description for name, kind in _KINDS.items()}
@@ -399,6 +425,19 @@ def _build(kind: _Kind, spec: Mapping[str, Any], base_dir: Path | None, where: s
     return data
 
 
+def _as_image(data: Dataset, image: Any, where: str) -> Dataset:
+    """The data with its inputs read as a picture of (rows, columns) pixels, row by row."""
+    if not (isinstance(image, list) and len(image) == 2 and
+            all(isinstance(n, int) and not isinstance(n, bool) and n >= 1 for n in image)):
+        raise fail(where, SECTION, "image", f"must be [rows, columns] of the picture the inputs "
+                   f"make, got {describe(image)}")
+    if image[0] * image[1] != data.x.shape[1]:
+        raise fail(where, SECTION, "image", f"{image[0]}×{image[1]} = {image[0] * image[1]} "
+                   f"pixels, but the data has {data.x.shape[1]} inputs")
+    return Dataset(data.x, data.y, data.task, data.n_classes, data.feature_names,
+                   data.target_names, (image[0], image[1]))
+
+
 def load_data(spec: Mapping[str, Any], base_dir: Path | None, where: str) -> tuple[Dataset, Dataset]:
     """Check the [data] table `spec` and return (train, test), shuffled and split by its seed.
 
@@ -407,7 +446,8 @@ def load_data(spec: Mapping[str, Any], base_dir: Path | None, where: str) -> tup
     """
     spec = require_table(spec, where, SECTION)
     kind = _KINDS[require_choice(spec, "kind", where, SECTION, _KINDS)]
-    shared = ("kind", "seed", "test_fraction") + (() if kind.reads_file else ("samples", "noise"))
+    shared = ("kind", "seed", "test_fraction", "image") + \
+        (() if kind.reads_file else ("samples", "noise"))
     check_keys(spec, shared + kind.keys, where, SECTION)
     seed = require_int(spec, "seed", where, SECTION, 0, minimum=0)
     test_fraction = require_number(
@@ -415,6 +455,8 @@ def load_data(spec: Mapping[str, Any], base_dir: Path | None, where: str) -> tup
     )
     rng = np.random.default_rng(seed)
     data = _build(kind, spec, base_dir, where, rng)
+    if "image" in spec:
+        data = _as_image(data, spec["image"], where)
     order = rng.permutation(len(data))
     n_test = round(test_fraction * len(data))
     if n_test >= len(data):

@@ -29,6 +29,7 @@ from gradstep.tui.screens.settings import SettingsScreen
 from gradstep.tui.widgets.lesson import Lesson
 from gradstep.tui.widgets.loss_plot import LossPlot
 from gradstep.tui.widgets.network_pane import NetworkPane
+from gradstep.tui.widgets.neuron_map import NeuronMap
 from gradstep.tui.widgets.output_view import OutputView
 from gradstep.tui.widgets.readouts_view import ReadoutsView
 from gradstep.tui.widgets.status_line import StatusLine
@@ -53,6 +54,7 @@ class GradstepApp(App[int]):
         self.workspace = workspace
         self.layer = 0        # the selected weight layer
         self.show_sums = False  # w: the sums plot in the loss plot's place (when one fits)
+        self.show_neurons = False  # v: neuron pictures in the network list's place
         self.painter = Painter(self)
         self.sub_title = workspace.lesson.name
 
@@ -75,6 +77,7 @@ class GradstepApp(App[int]):
         with Horizontal(id="top"):
             with VerticalScroll(id="network"):
                 yield NetworkPane()
+            yield NeuronMap(id="neurons")
             yield WeightsGrid(id="weights")
             yield ReadoutsView(id="readouts")
         with Horizontal(id="bottom"):
@@ -236,6 +239,12 @@ class GradstepApp(App[int]):
         for plot in (self.query_one(LossPlot), self.query_one(SumsPlot)):
             if plot.display:
                 plot.toggle_log()
+        self.redraw()
+
+    def action_toggle_neurons(self) -> None:
+        """v: pictures of what each neuron does in the network list's place."""
+        self.show_neurons = not self.show_neurons
+        layout.arrange(self)
         self.redraw()
 
     def action_toggle_sums(self) -> None:

@@ -28,6 +28,8 @@ COMMAND_TABLE = [
     ("s", "settings", "Settings", "learning rate, batch size, optimizer, loss, L1, L2, "
                                   "constraint, standardize"),
     ("g", "toggle_log", "Log scale", "plots: y axis auto, log or linear"),
+    ("v", "toggle_neurons", "Neurons", "pictures of what each neuron computes over the input "
+                                       "plane (bars of mean |activation| for other data)"),
     ("w", "toggle_sums", "Σw plot", "the weight sums over time instead of the loss (both "
                                     "show on a large screen)"),
     ("p", "pick", "Scenarios", "load another scenario"),

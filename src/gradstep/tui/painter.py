@@ -17,7 +17,7 @@ from gradstep.tui import layout
 REDRAW_HZ = 12
 PANES_EVERY = 3        # while running, the costly panes redraw every 3rd tick (4 Hz)
 CHEAP_PANES = ("NetworkPane", "#weights")
-COSTLY_PANES = ("#readouts", "#loss", "#sums", "#output")
+COSTLY_PANES = ("#readouts", "#loss", "#sums", "#output", "#neurons")
 
 
 class Painter:

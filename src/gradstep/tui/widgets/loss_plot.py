@@ -57,13 +57,10 @@ class LossPlot(StepPlot):
             steps = np.append(steps, step)
             test, train = np.append(test, now.test_loss), np.append(train, now.train_loss)
         bx, by = history.losses()
-        curves = []
+        # drawn in this order: the faint batches behind, the test loss, the train trend on top
         if len(by):
             window = max(1, getattr(trainer, "steps_per_epoch", 1) // history.stride)
-            curves.append(Series(bx, running_mean(by, window), TRAIN_COLOR))
-            curves.append(Series(bx, by, BATCH_COLOR, points=True))
-            curves.reverse()  # the faint batches first, behind the mean
-        else:  # no step yet: the evaluation at step 0
-            curves.append(Series(steps, train, TRAIN_COLOR))
-        curves.append(Series(steps, test, TEST_COLOR))
-        return curves
+            return [Series(bx, by, BATCH_COLOR, points=True),
+                    Series(steps, test, TEST_COLOR),
+                    Series(bx, running_mean(by, window), TRAIN_COLOR, marks=True)]
+        return [Series(steps, test, TEST_COLOR), Series(steps, train, TRAIN_COLOR, marks=True)]

@@ -51,7 +51,7 @@ class OutputView(Vertical):
         height: 1fr;
     }
     OutputView > #output-caption {
-        height: 2;
+        height: auto;
         color: $text-muted;
         text-wrap: nowrap;
         text-overflow: ellipsis;
@@ -62,6 +62,7 @@ class OutputView(Vertical):
         super().__init__(name=name, id=id, classes=classes, disabled=disabled)
         self.mode = ""   # "curve", "heatmap" or "table", set by the first update
         self.caption_rows = 2
+        self.probe = None  # the point of the input plane the heatmap's probe is on
         self._trainer = None
         self._caption_shown = ""
 
@@ -107,10 +108,45 @@ class OutputView(Vertical):
             self._draw_table(trainer)
             where = f"{inputs} inputs: the heatmap needs 2 inputs"
         caption = self._caption(trainer, where)
+        if self.probe is not None and self.mode == "heatmap":
+            caption = self._probe_lines(trainer)
+        self.caption_rows = caption.plain.count("\n") + 1
         if caption.plain != self._caption_shown:
-            # two lines always, so no layout pass: while training only the digits change
-            self.query_one("#output-caption", Static).update(caption, layout=False)
+            # no layout pass while the number of lines stays: while training only digits change
+            layout = caption.plain.count("\n") != self._caption_shown.count("\n")
+            self.query_one("#output-caption", Static).update(caption, layout=layout)
             self._caption_shown = caption.plain
+
+    def on_heatmap_canvas_probed(self, message: HeatmapCanvas.Probed) -> None:
+        message.stop()
+        self.probe = message.point
+        if self._trainer is not None:
+            self.update_from(self._trainer)
+
+    def _probe_lines(self, trainer) -> Text:
+        """What the network computes at the probe: the inputs, each hidden layer, the outputs
+        (for softmax the probabilities, their sum, and the Σw of the weights feeding them)."""
+        from gradstep.names import trainer_names
+        names = trainer_names(trainer)
+        net = trainer.network
+        point = np.asarray(self.probe, float).reshape(1, -1)
+        acts = net.layer_outputs(trainer.transform(point))
+        text = Text(no_wrap=True, overflow="ellipsis")
+        text.append("probe ", style="bold")
+        text.append("  ".join(f"{n} {number(float(v), 0)}" for n, v in zip(names[0], point[0])))
+        for k in range(1, min(net.depth, 3)):
+            text.append(f"\nlayer {k}: ", style="dim")
+            text.append(" ".join(number(float(v), 0) for v in acts[k][0][:12]))
+        out = acts[-1][0]
+        text.append("\n")
+        if net.output == "softmax":
+            text.append("p = [" + " ".join(f"{v:.2f}" for v in out[:10]) + "]")
+            text.append(f"  Σp = {number(float(out.sum()), 0)}", style="bold")
+            total = float(net.weights[-1].sum())
+            text.append(f"  Σw W{net.depth - 1} = {number(total, 0)}", style="dim")
+        else:
+            text.append("  ".join(f"{n} {number(float(v), 0)}" for n, v in zip(names[-1], out)))
+        return text
 
     # ---- pieces ------------------------------------------------------------------------
     @staticmethod
@@ -120,15 +156,39 @@ class OutputView(Vertical):
         step, now = trainer.latest()
         split = "test" if len(trainer.raw_test) else "train"
         stale = "" if step == trainer.step_count else f" at step {step:g}"
+        metrics = trainer.metrics()
         if trainer.is_classification:
             accuracy = now.accuracy
             shown = "—" if math.isnan(accuracy) else f"{100 * accuracy:.1f}%"
             text.append(f"accuracy {shown}", style="bold")
+            text.append(f" ({split}{stale})")
+            if len(metrics.confusion) <= 3:  # true × predicted, row by row
+                rows = " | ".join(" ".join(str(n) for n in row) for row in metrics.confusion)
+                text.append(f"  confusion [{rows}]", style="dim")
         else:
             loss = now.test_loss if len(trainer.raw_test) else now.train_loss
             text.append(f"{trainer.settings.loss} {number(loss, 0)}", style="bold")
-        text.append(f" ({split}{stale})\n")
+            text.append(f" ({split}{stale})")
+            text.append(f"  R² {number(metrics.r2, 0)}  RMSE {number(metrics.rmse, 0)}")
+        text.append("\n")
         text.append(where)
+        return text
+
+    @staticmethod
+    def confusion_table(trainer) -> Text:
+        """The confusion matrix: a row per true class, a column per predicted class."""
+        matrix = trainer.metrics().confusion
+        names = [str(c)[:5] for c in trainer.raw_train.target_names][:len(matrix)]
+        width = max(5, *(len(str(n)) + 1 for n in matrix.ravel()), *(len(n) + 1 for n in names))
+        text = Text(no_wrap=True, overflow="ellipsis")
+        text.append("true ↓  ", style="dim")
+        text.append("".join(n.rjust(width) for n in names) + "\n", style="bold")
+        for name, row in zip(names, matrix):
+            text.append(name.ljust(8), style="bold")
+            for k, n in enumerate(row):
+                style = "bold green" if names[k] == name else ("red" if n else "dim")
+                text.append(str(n).rjust(width), style=style)
+            text.append("\n")
         return text
 
     def _draw_curve(self, trainer) -> None:
@@ -173,6 +233,11 @@ class OutputView(Vertical):
         out = clean(np.asarray(trainer.predict(x)))
         text = Text(no_wrap=True, overflow="ellipsis")
         if data.task == "classification":
+            confusion = self.confusion_table(trainer)
+            text.append(f"confusion on the {split} split\n", style="bold")
+            text.append_text(confusion)
+            rows = max(0, rows - confusion.plain.count("\n") - 2)
+            x, out = x[:rows], out[:rows]
             text.append(f"{split + ' class':>11} {'predicted':>9} {'confid.':>8}\n", style="bold")
             if out.shape[1] >= 2:
                 labels, conf = class_confidence(out, trainer.network.output == "softmax")
