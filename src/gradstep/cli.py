@@ -7,6 +7,7 @@
     gradstep train FILE.npz      continue a saved session headless
     gradstep bench               steps per second against a plain numpy loop (--json)
     gradstep export SOURCE OUT   a trained network as .onnx, .safetensors, .json or .csv
+    gradstep serve [SCENARIO]    the app in web browsers (gradstep.web; --host, --port, --root)
 
 A subcommand is one entry of COMMANDS: a function adding its arguments to a subparser and a
 function running it. Every bad input ends with exit status 2 and one line on stderr,
@@ -34,6 +35,7 @@ from gradstep.interchange.command import add_export, run_export
 from gradstep.session import load_session, save_session
 from gradstep.scenarios.scenario import DEFAULT_SCENARIO, list_presets, load_scenario
 from gradstep.settings import check_learning_rate
+from gradstep.web.command import add_serve, check_root, run_serve
 
 PROG = "gradstep"
 MAX_STEPS = 100_000_000
@@ -300,10 +302,16 @@ def add_app(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("scenario", nargs="?", default=DEFAULT_SCENARIO,
                         help="a shipped scenario name, a .toml path, or a saved session (.npz) "
                              f"(default: {DEFAULT_SCENARIO})")
+    # A tab of gradstep serve: files go to the browser, reads stay under --root.
+    parser.add_argument("--web", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--root", help=argparse.SUPPRESS)
 
 
 def run_app(args: argparse.Namespace) -> int:
     """Check the scenario (or session file), then hand it to the Textual app (imported now)."""
+    if args.root is not None and not args.web:
+        raise UsageError("--root is an option of gradstep serve")
+    web = {"web": True, "root": args.root and check_root(args.root)} if args.web else {}
     if is_session(args.scenario):
         load_session(args.scenario)  # a bad file is refused here, in one line, before the app
         source = {"session": args.scenario}
@@ -311,7 +319,7 @@ def run_app(args: argparse.Namespace) -> int:
         source = {"scenario": load_scenario(args.scenario)}
     from gradstep.tui.app import launch_app  # imported here: the headless commands skip Textual
 
-    status = launch_app(**source)
+    status = launch_app(**source, **web)
     return status if isinstance(status, int) else 0
 
 
@@ -332,6 +340,8 @@ COMMANDS: dict[str, Command] = {
                      add_bench, run_bench),
     "export": Command("write a trained network for other tools (ONNX, safetensors, ...)",
                       add_export, run_export),
+    "serve": Command("serve the app to web browsers (one app process per tab)",
+                     add_serve, run_serve),
 }
 """Subcommands by name; a new one is one more entry here."""
 
