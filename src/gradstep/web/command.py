@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import errno
 import os
-import socket
 from pathlib import Path
 
 from gradstep.errors import GradstepError
@@ -70,6 +69,8 @@ def check_source(name: str):
 
 def check_listen(host: str, port: int) -> None:
     """Bind to host:port for a moment, as the server will; GradstepError saying why not."""
+    import socket  # here: `gradstep` itself does not need it
+
     try:
         addresses = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM,
                                        flags=socket.AI_PASSIVE)
