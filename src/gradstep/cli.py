@@ -9,6 +9,7 @@
                                  the losses and accuracy across them (--json)
     gradstep bench               steps per second against a plain numpy loop (--json)
     gradstep export SOURCE OUT   a trained network as .onnx, .safetensors, .json or .csv
+    gradstep serve [SCENARIO]    the app in web browsers (gradstep.web; --host, --port, --root)
 
 A subcommand is one entry of COMMANDS: a function adding its arguments to a subparser and a
 function running it. Every bad input ends with exit status 2 and one line on stderr,
@@ -41,6 +42,7 @@ from gradstep.settings import check_learning_rate
 from gradstep.sweep import MAX_COPIES, check_size
 from gradstep.sweep import summary as sweep_summary
 from gradstep.sweep import train as train_together
+from gradstep.web.command import add_serve, check_root, run_serve
 
 PROG = "gradstep"
 MAX_STEPS = 100_000_000
@@ -446,10 +448,16 @@ def add_app(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--pace", type=pace, default=argparse.SUPPRESS, metavar="N|max",
                         help="epochs per second that r plays at, or max (default: the "
                              "scenario's)")
+    # A tab of gradstep serve: files go to the browser, reads stay under --root.
+    parser.add_argument("--web", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--root", help=argparse.SUPPRESS)
 
 
 def run_app(args: argparse.Namespace) -> int:
     """Check the scenario (or session file), then hand it to the Textual app (imported now)."""
+    if args.root is not None and not args.web:
+        raise UsageError("--root is an option of gradstep serve")
+    web = {"web": True, "root": args.root and check_root(args.root)} if args.web else {}
     if is_session(args.scenario):
         load_session(args.scenario)  # a bad file is refused here, in one line, before the app
         source = {"session": args.scenario}
@@ -457,7 +465,7 @@ def run_app(args: argparse.Namespace) -> int:
         source = {"scenario": load_scenario(args.scenario)}
     from gradstep.tui.app import launch_app  # imported here: the headless commands skip Textual
 
-    status = launch_app(**source, pace=getattr(args, "pace", "lesson"))
+    status = launch_app(**source, pace=getattr(args, "pace", "lesson"), **web)
     return status if isinstance(status, int) else 0
 
 
@@ -480,6 +488,8 @@ COMMANDS: dict[str, Command] = {
                      add_bench, run_bench),
     "export": Command("write a trained network for other tools (ONNX, safetensors, ...)",
                       add_export, run_export),
+    "serve": Command("serve the app to web browsers (one app process per tab)",
+                     add_serve, run_serve),
 }
 """Subcommands by name; a new one is one more entry here."""
 

@@ -46,8 +46,16 @@ class SessionError(GradstepError):
     """A session file that cannot be read; the message names the file."""
 
 
+def session_bytes(trainer, lesson=None) -> bytes:
+    """The session file's bytes, written nowhere (for a browser download)."""
+    buffer = io.BytesIO()
+    save_session(buffer, trainer, lesson)
+    return buffer.getvalue()
+
+
 def save_session(path, trainer, lesson=None):
-    """Write the trainer's whole state to `path` atomically, with its Lesson."""
+    """Write the trainer's whole state to `path` atomically, with its Lesson; or into `path`
+    when it is a binary file object (session_bytes)."""
     snap = trainer.snapshot()
     net = snap.network
     lesson = lesson or Lesson()
@@ -92,7 +100,10 @@ def save_session(path, trainer, lesson=None):
                  list(trainer.raw_train.image)},
     }
     arrays["meta"] = np.array(json.dumps(meta))
-    atomic_write(path, lambda f: np.savez(f, **arrays))
+    if hasattr(path, "write"):
+        np.savez(path, **arrays)
+    else:
+        atomic_write(path, lambda f: np.savez(f, **arrays))
 
 
 def load_session(path):

@@ -6,6 +6,10 @@ between two steps of a run), is recorded for undo just before it is made, and is
 again if it was refused. A block of training (a step, an epoch, a whole run from start to
 pause) is one undo entry; a run that took no step leaves none.
 
+Files are read where `reads` allows (gradstep/files.py: anywhere in a terminal, under one
+folder or nowhere in a browser). `save_bytes` and `export_bytes` render a file without writing
+it, for a browser download.
+
 "Unsaved" means a trainer changed since the last save or load: its network, step count,
 settings or edit marks differ from what they were then, or a run is going on.
 
@@ -20,11 +24,11 @@ from pathlib import Path
 
 from gradstep.errors import GradstepError
 from gradstep.export import history_csv, load_weights_edit, weights_json
-from gradstep.files import atomic_write_text, readable_path, writable_path
+from gradstep.files import ANYWHERE, Reads, atomic_write, writable_path
 from gradstep.lesson import Lesson
 from gradstep.live import LiveTrainer
 from gradstep.names import trainer_names
-from gradstep.session import SUFFIX, load_session, save_session
+from gradstep.session import SUFFIX, load_session, save_session, session_bytes
 from gradstep.undo import UndoStack
 
 RUN = "training run"
@@ -42,6 +46,8 @@ class State:
 
 
 class Workspace:
+    reads: Reads = ANYWHERE  # where open_session and load_weights may read from
+
     def __init__(self, trainer, lesson: Lesson | None = None, path=None,
                  pace: float | None | str = "lesson") -> None:
         self.trainers = [trainer]
@@ -190,18 +196,28 @@ class Workspace:
         self.replace(scenario.build(), scenario.lesson)
 
     def open_session(self, text) -> Path:
-        path = readable_path(text)
-        trainer, lesson = load_session(path)
+        path = self.reads.path(text)
+        trainer, lesson = self._read(load_session, path)
         self.replace(trainer, lesson, path)
         return path
+
+    def _read(self, load, path):
+        """load(path), its errors without the paths `reads` hides."""
+        try:
+            return load(path)
+        except GradstepError as e:
+            if self.reads.root is None:
+                raise
+            raise type(e)(self.reads.hide(str(e))) from None
 
     # ---- saved or not --------------------------------------------------------------------
     def _fingerprint(self):
         return tuple((id(t), id(t.network), t.network.version, t.step_count, t.settings,
                       len(t.history.edits), t.diverged) for t in self.trainers)
 
-    def mark_saved(self) -> None:
-        self._saved = self._fingerprint()
+    def mark_saved(self, state=None) -> None:
+        """What is open now (or what it was when save_bytes gave `state`) counts as saved."""
+        self._saved = self._fingerprint() if state is None else state
 
     @property
     def unsaved(self) -> bool:
@@ -222,6 +238,12 @@ class Workspace:
         self.path = path
         return path
 
+    def save_bytes(self) -> tuple[bytes, object]:
+        """The session file's bytes, written nowhere, and the state to hand mark_saved once the
+        person has them (a browser download)."""
+        with self.hold():
+            return session_bytes(self.trainer, self.lesson), self._fingerprint()
+
     def export_text(self, kind: str) -> str:
         """The text of an export: "weights" (JSON) or "loss" (CSV)."""
         with self.hold():
@@ -231,18 +253,24 @@ class Workspace:
                 return history_csv(self.trainer.history, trainer_names(self.trainer))
         raise GradstepError(f"unknown export {kind!r}")
 
+    def export_bytes(self, kind: str, content: str | None = None) -> bytes:
+        """An export's bytes, written nowhere; `content` for what only the screen has (a
+        screenshot)."""
+        return (self.export_text(kind) if content is None else content).encode("utf-8")
+
     def export(self, kind: str, text, content: str | None = None) -> Path:
         """Write an export atomically; `content` for what only the screen has (a screenshot)."""
         path = writable_path(text)
-        atomic_write_text(path, self.export_text(kind) if content is None else content)
+        data = self.export_bytes(kind, content)
+        atomic_write(path, lambda f: f.write(data))
         return path
 
     def load_weights(self, text) -> Path:
         """Weights from an exported JSON file into the active network (one undo entry)."""
-        path = readable_path(text)
-        edit = load_weights_edit(path)
+        path = self.reads.path(text)
+        edit = self._read(load_weights_edit, path)
         try:
             self.apply(edit)
         except GradstepError as e:
-            raise GradstepError(f"{path}: {e}") from None
+            raise GradstepError(f"{self.reads.shown(path)}: {e}") from None
         return path

@@ -8,7 +8,7 @@ the next frame reads the trainer (painter.py draws the frames).
 
 from __future__ import annotations
 
-from textual import on
+from textual import events, on
 from textual.app import App, ComposeResult
 from textual.containers import Container, Horizontal, VerticalScroll
 from textual.screen import ModalScreen
@@ -17,6 +17,7 @@ from textual.widgets import Footer
 from gradstep import selection
 from gradstep.edits import Freeze, Nudge, Reinitialize
 from gradstep.errors import GradstepError
+from gradstep.files import Reads
 from gradstep.live import next_pace, pace_words
 from gradstep.tui import editing, keep, layout
 from gradstep.tui.commands import GradstepCommands
@@ -49,9 +50,10 @@ class GradstepApp(App[int]):
     COMMAND_TABLE = COMMAND_TABLE
     BINDINGS = bindings()
 
-    def __init__(self, workspace: Workspace, driver_class=None) -> None:
+    def __init__(self, workspace: Workspace, driver_class=None, web: bool = False) -> None:
         super().__init__(driver_class=driver_class)
         self.workspace = workspace
+        self.downloads = keep.Downloads() if web else None  # web: files go to the browser
         self.layer = 0        # the selected weight layer
         self.show_sums = False  # w: the sums plot in the loss plot's place (when one fits)
         self.show_neurons = False  # v: neuron pictures in the network list's place
@@ -292,7 +294,7 @@ class GradstepApp(App[int]):
         keep.save_then(self, lambda: None)
 
     def action_open(self) -> None:
-        keep.ask_unsaved(self, "open another session", lambda: keep.prompt_open(self))
+        keep.prompt_open(self)
 
     def action_export(self) -> None:
         keep.export_menu(self)
@@ -309,18 +311,27 @@ class GradstepApp(App[int]):
     def action_load_weights(self) -> None:
         keep.prompt_export(self, "load_weights")
 
+    def on_delivery_complete(self, event: events.DeliveryComplete) -> None:
+        keep.arrived(self, event.key)
+
+    def on_delivery_failed(self, event: events.DeliveryFailed) -> None:
+        keep.failed(self, event.key, event.exception)
+
     def action_quit(self) -> None:
         self.workspace.pause()
         keep.ask_unsaved(self, "quit", lambda: self.exit(0))
 
 
-def launch_app(scenario=None, *, session=None, pace="lesson") -> int:
+def launch_app(scenario=None, *, session=None, pace="lesson", web=False, root=None) -> int:
     """Run the app on a scenario, or on a saved session file (a path), until the person quits;
     the exit code. A bad session file raises SessionError before the app starts. pace: epochs
-    per second for `r`, None for max, "lesson" for the scenario's own."""
+    per second for `r`, None for max, "lesson" for the scenario's own. web: in a browser
+    (gradstep serve), where files are downloads and reads stay under root."""
     workspace = Workspace.from_session(session, pace) if session is not None else \
         Workspace.from_scenario(scenario, pace)
-    app = GradstepApp(workspace)
+    if web:
+        workspace.reads = Reads.under(root)
+    app = GradstepApp(workspace, web=web)
     result = app.run()
     workspace.pause()
     return result if isinstance(result, int) else app.return_code or 0
