@@ -38,6 +38,7 @@ from gradstep.interchange.command import add_export, run_export
 from gradstep.session import load_session, save_session
 from gradstep.scenarios.scenario import DEFAULT_SCENARIO, list_presets, load_scenario
 from gradstep.live import parse_pace
+from gradstep.pair import Lockstep
 from gradstep.settings import check_learning_rate
 from gradstep.sweep import MAX_COPIES, check_size
 from gradstep.sweep import summary as sweep_summary
@@ -148,19 +149,26 @@ def open_source(args: argparse.Namespace):
             trainer.change_settings(learning_rate=args.lr)
         return trainer, label, trainer.settings.epochs
     scenario = load_scenario(args.scenario)
-    trainer = scenario.build(seed=args.seed, learning_rate=args.lr)
-    return trainer, scenario.lesson, scenario.settings.epochs
+    trainers = scenario.build_all(seed=args.seed, learning_rate=args.lr)
+    if len(trainers) > 1:  # side by side: B rides along, in lockstep (see run_train)
+        args.compare = (trainers[1], scenario.compare.title)
+    return trainers[0], scenario.lesson, scenario.settings.epochs
 
 
 def run_train(args: argparse.Namespace) -> int:
     csv_path = check_target(args.csv, "--csv") if args.csv is not None else None
     save_path = check_target(args.save, "--save") if args.save is not None else None
+    args.compare = None
     trainer, lesson, default_epochs = open_source(args)
+    target = trainer if args.compare is None else Lockstep([trainer, args.compare[0]])
     if args.steps is not None:
-        trainer.run(steps=args.steps)
+        target.run(steps=args.steps)
     else:
-        trainer.run(epochs=args.epochs or default_epochs)
+        target.run(epochs=args.epochs or default_epochs)
     result = summarize(lesson.name, trainer)
+    if args.compare is not None:
+        result["compare"] = {"title": args.compare[1],
+                             **summarize(lesson.name, args.compare[0])}
     if csv_path is not None:
         write_history(csv_path, trainer)
     if save_path is not None:
@@ -172,6 +180,10 @@ def run_train(args: argparse.Namespace) -> int:
         print(json.dumps(result, allow_nan=False))
     else:
         print(render(lesson, trainer, result))
+        if args.compare is not None:
+            print(f"\nB: {args.compare[1]}")
+            print("\n".join(render(lesson, args.compare[0], result["compare"])
+                            .splitlines()[1:]))
     return 0
 
 

@@ -169,9 +169,10 @@ class Trainer:
     def step(self):
         """One optimizer update on the next mini-batch. False when it diverged (nothing changed)."""
         with np.errstate(all="ignore"):  # overflow is caught by the divergence guard, not printed
-            return self._step()
+            return self.step_in_errstate()
 
-    def _step(self):
+    def step_in_errstate(self):
+        """step() for a caller that has already entered np.errstate (a loop of steps)."""
         if self.diverged:
             return False
         n = len(self.x_train)
@@ -260,7 +261,7 @@ class Trainer:
         done = 0
         with np.errstate(all="ignore"):
             for _ in range(steps or 0):
-                if not self._step():
+                if not self.step_in_errstate():
                     break
                 done += 1
                 if stop is not None and stop():

@@ -28,6 +28,7 @@ from gradstep.files import ANYWHERE, Reads, atomic_write, writable_path
 from gradstep.lesson import Lesson
 from gradstep.live import LiveTrainer
 from gradstep.names import trainer_names
+from gradstep.pair import Lockstep, copy_of
 from gradstep.session import SUFFIX, load_session, save_session, session_bytes
 from gradstep.undo import UndoStack
 
@@ -36,9 +37,13 @@ RUN = "training run"
 
 @dataclass(frozen=True)
 class State:
-    """Everything undo puts back: each trainer's snapshot."""
+    """Everything undo puts back: which trainers are open (A, or A and B), each one's
+    snapshot, which one edits act on, and what B is called."""
 
+    trainers: tuple
     snapshots: tuple
+    active: int = 0
+    compare_title: str = ""
 
     def arrays(self):
         for snapshot in self.snapshots:
@@ -49,20 +54,36 @@ class Workspace:
     reads: Reads = ANYWHERE  # where open_session and load_weights may read from
 
     def __init__(self, trainer, lesson: Lesson | None = None, path=None,
-                 pace: float | None | str = "lesson") -> None:
-        self.trainers = [trainer]
+                 pace: float | None | str = "lesson", compare=None) -> None:
+        """trainer: A; compare: (B, its title) for two networks side by side."""
+        self.trainers = [trainer] if compare is None else [trainer, compare[0]]
+        self.compare_title = "" if compare is None else compare[1]
         self.active = 0
         self.lesson = lesson or Lesson()
         self.path = None if path is None else Path(path)
         self.undo_stack = UndoStack()
         self.on_run_stopped = None   # called from the training thread when a run diverges
         pace = self.lesson.pace if pace == "lesson" else pace  # the lesson's unless asked
-        self.live = LiveTrainer(trainer, pace, on_stop=self._stopped_by_itself)
+        self.live = LiveTrainer(self._target(), pace, on_stop=self._stopped_by_itself)
         self.mark_saved()
 
     @classmethod
     def from_scenario(cls, scenario, pace="lesson") -> Workspace:
-        return cls(scenario.build(), scenario.lesson, None, pace)
+        trainers = scenario.build_all()
+        compare = None if len(trainers) == 1 else (trainers[1], scenario.compare.title)
+        return cls(trainers[0], scenario.lesson, None, pace, compare)
+
+    def _target(self):
+        """What a run steps: the trainer, or both in lockstep."""
+        return self.trainers[0] if len(self.trainers) == 1 else Lockstep(self.trainers)
+
+    @property
+    def comparing(self) -> bool:
+        return len(self.trainers) > 1
+
+    def name_of(self, index: int) -> str:
+        """A or B, as the screen names the two networks."""
+        return "AB"[index] if self.comparing else ""
 
     @classmethod
     def from_session(cls, path, pace="lesson") -> Workspace:
@@ -93,11 +114,40 @@ class Workspace:
 
     # ---- undo's view of the workspace ----------------------------------------------------
     def snapshot(self) -> State:
-        return State(tuple(t.snapshot() for t in self.trainers))
+        return State(tuple(self.trainers), tuple(t.snapshot() for t in self.trainers),
+                     self.active, self.compare_title)
 
     def restore(self, state: State) -> None:
-        for trainer, snapshot in zip(self.trainers, state.snapshots):
+        for trainer, snapshot in zip(state.trainers, state.snapshots):
             trainer.restore(snapshot)
+        self.trainers, self.active = list(state.trainers), state.active
+        self.compare_title = state.compare_title
+        self.live.target = self._target()
+
+    # ---- two networks --------------------------------------------------------------------
+    def toggle_compare(self) -> str:
+        """B: a copy of A beside it (change B's settings alone), or B removed again; undoable.
+        What happened, in words."""
+        with self.hold():
+            if self.comparing:
+                with self.undo_stack.change(self, "remove B"):
+                    self.trainers, self.active, self.compare_title = self.trainers[:1], 0, ""
+                    self.live.target = self._target()
+                return "B removed: A alone again (u brings B back)"
+            with self.undo_stack.change(self, "B: a copy of A"):
+                self.trainers = [self.trainers[0], copy_of(self.trainers[0])]
+                self.compare_title = "a copy of A: change its settings (b selects it)"
+                self.live.target = self._target()
+            if self.running:
+                self.undo_stack.record(self, RUN)
+        return "B is a copy of A, trained in lockstep: b selects B, then change its settings"
+
+    def switch(self) -> str:
+        """b: edits and the grid act on the other network."""
+        if not self.comparing:
+            raise GradstepError("there is no B: B makes one, a copy of A")
+        self.active = 1 - self.active
+        return f"editing {'AB'[self.active]}"
 
     # ---- changes -------------------------------------------------------------------------
     def apply(self, edit) -> None:
@@ -178,12 +228,15 @@ class Workspace:
         return label
 
     # ---- what is open --------------------------------------------------------------------
-    def replace(self, trainer, lesson: Lesson, path=None) -> None:
-        """Another scenario or session replaces what is open: nothing to undo, nothing unsaved."""
+    def replace(self, trainer, lesson: Lesson, path=None, compare=None) -> None:
+        """Another scenario or session replaces what is open: nothing to undo, nothing unsaved.
+        compare: (B, its title) for two networks side by side."""
         self.pause()
         with self.hold():
-            self.trainers, self.active = [trainer], 0
-            self.live.target = trainer
+            self.trainers = [trainer] if compare is None else [trainer, compare[0]]
+            self.compare_title = "" if compare is None else compare[1]
+            self.active = 0
+            self.live.target = self._target()
             self.lesson = lesson
             self.live.set_pace(lesson.pace)
             self.path = None if path is None else Path(path)
@@ -193,7 +246,9 @@ class Workspace:
     def open_scenario(self, name) -> None:
         from gradstep.scenarios import load_scenario
         scenario = load_scenario(name)
-        self.replace(scenario.build(), scenario.lesson)
+        trainers = scenario.build_all()
+        compare = None if len(trainers) == 1 else (trainers[1], scenario.compare.title)
+        self.replace(trainers[0], scenario.lesson, None, compare)
 
     def open_session(self, text) -> Path:
         path = self.reads.path(text)
@@ -213,7 +268,8 @@ class Workspace:
     # ---- saved or not --------------------------------------------------------------------
     def _fingerprint(self):
         return tuple((id(t), id(t.network), t.network.version, t.step_count, t.settings,
-                      len(t.history.edits), t.diverged) for t in self.trainers)
+                      len(t.history.edits), t.diverged) for t in self.trainers) + \
+            (self.compare_title,)
 
     def mark_saved(self, state=None) -> None:
         """What is open now (or what it was when save_bytes gave `state`) counts as saved."""

@@ -243,6 +243,17 @@ class GradstepApp(App[int]):
                 plot.toggle_log()
         self.redraw()
 
+    def action_compare(self) -> None:
+        self.notify(self.workspace.toggle_compare())
+        self.redraw()
+
+    def action_switch(self) -> None:
+        try:
+            self.notify(self.workspace.switch())
+        except GradstepError as e:
+            self.notify(str(e), severity="warning")
+        self.redraw()
+
     def action_toggle_neurons(self) -> None:
         """v: pictures of what each neuron does in the network list's place."""
         self.show_neurons = not self.show_neurons

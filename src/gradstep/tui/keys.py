@@ -25,6 +25,9 @@ COMMAND_TABLE = [
                                                          "layer (▸)"),
     ("c", "cycle_activation", "Activation", "cycle the activation of the selected layer (▸)"),
     ("z", "resize_layer", "Size", "type the number of neurons of the selected hidden layer (▸)"),
+    ("b", "switch", "A/B", "two networks side by side: the grid and edits act on the other one"),
+    ("B", "compare", "Compare", "B: a copy of A beside it, trained in lockstep (change B's "
+                                "settings alone); again: B removed"),
     ("s", "settings", "Settings", "learning rate, batch size, optimizer, loss, L1, L2, "
                                   "constraint, standardize"),
     ("g", "toggle_log", "Log scale", "plots: y axis auto, log or linear"),

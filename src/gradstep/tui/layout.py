@@ -70,7 +70,7 @@ def shape(app):
             grid.dims,
             grid.label_width,
             app.query_one(ReadoutsView).rows_needed, app.query_one(NetworkPane).rows_needed,
-            output.mode, output.caption_rows, output.probe is None)
+            output.mode, output.caption_rows, output.probe is None, output.pair is None)
 
 
 def arrange(app) -> None:
@@ -124,6 +124,8 @@ def arrange(app) -> None:
         canvas_rows = max(3, bottom - 2 - output.caption_rows)
         wanted = 2 * canvas_rows + 2
         least = 40 if output.probe is not None else 22  # the probe's lines need room
+        if output.pair:  # two heatmaps side by side
+            wanted, least = 2 * wanted - 1, 2 * least
         _set(output, "width", max(least, min(wanted, width - 30)))
     else:
         _set(output, "width", "1fr")

@@ -28,10 +28,9 @@ class Painter:
         self._shape = None
 
     def _signature(self):
-        app = self.app
-        t = app.trainer
-        return (id(t), t.network.version, t.step_count, app.layer, t.settings, t.diverged,
-                app.running, app.workspace.pace)
+        app, ws = self.app, self.app.workspace
+        return tuple((id(t), t.network.version, t.step_count, t.settings, t.diverged)
+                     for t in ws.trainers) + (ws.active, app.layer, app.running, ws.pace)
 
     def tick(self) -> None:
         if self.app.running:
@@ -49,13 +48,19 @@ class Painter:
             t = ws.trainer
             app.layer = max(0, min(app.layer, t.network.depth - 1))
             if not ws.running:  # paused, the figures shown are of this step (a pure read)
-                t.evaluate()
+                for trainer in ws.trainers:
+                    trainer.evaluate()
             for selector in CHEAP_PANES + (COSTLY_PANES if costly else ()):
                 pane = app.query_one(selector)
-                if pane.display:  # a hidden pane costs nothing
+                if not pane.display:  # a hidden pane costs nothing
+                    continue
+                if ws.comparing and hasattr(pane, "update_pair"):
+                    pane.update_pair(ws, app.layer)  # A and B side by side
+                else:
                     pane.update_from(t, app.layer)
             app.query_one(StatusLine).update_from(t, app.layer, running=ws.running,
-                                                  rate=ws.rate, pace=ws.pace)
+                                                  rate=ws.rate, pace=ws.pace,
+                                                  pair=ws if ws.comparing else None)
             self._drawn = self._signature()
         shape = layout.shape(app)
         if shape != self._shape:  # the contents need other sizes: lay out again

@@ -116,9 +116,14 @@ class HeatmapCanvas(Widget, can_focus=True):
     class Probed(Message):
         """The probe moved to a point of the input plane (None: it left)."""
 
-        def __init__(self, point) -> None:
+        def __init__(self, canvas, point) -> None:
             super().__init__()
+            self.canvas = canvas
             self.point = point
+
+        @property
+        def control(self):
+            return self.canvas
 
     DEFAULT_CSS = """
     HeatmapCanvas {
@@ -190,7 +195,7 @@ class HeatmapCanvas(Widget, can_focus=True):
         if self.view is None:
             return
         self.probe = self._clamp(column, row)
-        self.post_message(self.Probed(self.view.point_at(*self.probe)))
+        self.post_message(self.Probed(self, self.view.point_at(*self.probe)))
         self._rebuild()
 
     def action_probe(self, dx: int, dy: int) -> None:
@@ -212,7 +217,7 @@ class HeatmapCanvas(Widget, can_focus=True):
         self.action_probe(0, 0)
 
     def on_blur(self) -> None:
-        self.post_message(self.Probed(None))
+        self.post_message(self.Probed(self, None))
         if self.view is not None:
             self._rebuild()
 

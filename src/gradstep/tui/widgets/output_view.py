@@ -14,7 +14,7 @@ import math
 import numpy as np
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.containers import Vertical
+from textual.containers import Horizontal, Vertical
 from textual.widgets import Static
 from textual_plotext import PlotextPlot
 
@@ -47,8 +47,12 @@ class OutputView(Vertical):
         height: 1fr;
         min-height: 4;
     }
-    OutputView > #output-curve, OutputView > #output-heatmap, OutputView > #output-table {
+    OutputView > #output-curve, OutputView > #output-maps, OutputView > #output-table {
         height: 1fr;
+    }
+    OutputView #output-heatmap-b {
+        display: none;
+        margin-left: 1;
     }
     OutputView > #output-caption {
         height: auto;
@@ -63,12 +67,16 @@ class OutputView(Vertical):
         self.mode = ""   # "curve", "heatmap" or "table", set by the first update
         self.caption_rows = 2
         self.probe = None  # the point of the input plane the heatmap's probe is on
+        self.pair = None   # A and B, when two networks learn side by side
+        self._probed = 0   # which of them the probe reads
         self._trainer = None
         self._caption_shown = ""
 
     def compose(self) -> ComposeResult:
         yield PlotextPlot(id="output-curve")
-        yield HeatmapCanvas(id="output-heatmap")
+        with Horizontal(id="output-maps"):
+            yield HeatmapCanvas(id="output-heatmap")
+            yield HeatmapCanvas(id="output-heatmap-b")
         yield Static(id="output-table")
         yield Static(id="output-caption")
 
@@ -84,13 +92,24 @@ class OutputView(Vertical):
             return
         self.mode = mode
         for child, name in ((self.query_one("#output-curve"), "curve"),
-                            (self.query_one("#output-heatmap"), "heatmap"),
+                            (self.query_one("#output-maps"), "heatmap"),
                             (self.query_one("#output-table"), "table")):
             child.display = name == mode
 
+    def update_pair(self, workspace, layer: int = 0) -> None:
+        """A and B: their heatmaps side by side, both in the caption."""
+        self.pair = list(workspace.trainers)
+        self._draw(workspace.trainer)
+
     def update_from(self, trainer, layer: int = 0) -> None:
         """Redraw from the trainer's current network (layer is unused)."""
+        self.pair = None
+        self._draw(trainer)
+
+    def _draw(self, trainer) -> None:
         self._trainer = trainer
+        second = self.query_one("#output-heatmap-b", HeatmapCanvas)
+        second.display = self.pair is not None
         inputs = trainer.network.sizes[0]
         if inputs == 1:
             self._set_mode("curve")
@@ -98,7 +117,10 @@ class OutputView(Vertical):
             where = f"{trainer.raw_train.feature_names[0]} →; points: training data"
         elif inputs == 2:
             self._set_mode("heatmap")
-            self.query_one(HeatmapCanvas).show(trainer)
+            first = self.pair[0] if self.pair else trainer
+            self.query_one("#output-heatmap", HeatmapCanvas).show(first)
+            if self.pair:
+                second.show(self.pair[1])
             names = trainer.raw_train.feature_names
             where = f"{names[0]} →, {names[1]} ↑; orange − / blue +; dots: data"
             if trainer.is_classification and trainer.network.sizes[-1] > 1:
@@ -107,9 +129,11 @@ class OutputView(Vertical):
             self._set_mode("table")
             self._draw_table(trainer)
             where = f"{inputs} inputs: the heatmap needs 2 inputs"
-        caption = self._caption(trainer, where)
+        caption = self._caption(trainer, where) if not self.pair else \
+            self._pair_caption(where)
         if self.probe is not None and self.mode == "heatmap":
-            caption = self._probe_lines(trainer)
+            probed = self.pair[self._probed] if self.pair else trainer
+            caption = self._probe_lines(probed)
         self.caption_rows = caption.plain.count("\n") + 1
         if caption.plain != self._caption_shown:
             # no layout pass while the number of lines stays: while training only digits change
@@ -120,8 +144,23 @@ class OutputView(Vertical):
     def on_heatmap_canvas_probed(self, message: HeatmapCanvas.Probed) -> None:
         message.stop()
         self.probe = message.point
+        self._probed = 1 if message.control.id == "output-heatmap-b" else 0
         if self._trainer is not None:
-            self.update_from(self._trainer)
+            self._draw(self._trainer)
+
+    def _pair_caption(self, where: str) -> Text:
+        """A's and B's accuracy (or loss) on one line, how to read the pictures on the next."""
+        text = Text(no_wrap=True, overflow="ellipsis")
+        for name, t in zip("AB", self.pair):
+            step, now = t.latest()
+            if t.is_classification:
+                value = "—" if math.isnan(now.accuracy) else f"{100 * now.accuracy:.1f}%"
+                text.append(f"{name} accuracy {value}  ", style="bold")
+            else:
+                loss = now.test_loss if len(t.raw_test) else now.train_loss
+                text.append(f"{name} {t.settings.loss} {number(loss, 0)}  ", style="bold")
+        text.append("\nleft A, right B · " + where if self.mode == "heatmap" else "\n" + where)
+        return text
 
     def _probe_lines(self, trainer) -> Text:
         """What the network computes at the probe: the inputs, each hidden layer, the outputs

@@ -112,17 +112,38 @@ class ReadoutsView(VerticalScroll):
     def compose(self):
         yield Static(id="readouts-body")
 
+    def update_from(self, trainer, layer: int = 0) -> None:
+        self._trainer, self._layer, self._pair = trainer, layer, None
+        width = max(20, (self.size.width or 80) - 1)
+        self._show(self.render_readouts(trainer, layer, width, self.focus), width)
+
+    def update_pair(self, workspace, layer: int = 0) -> None:
+        """A's readouts and B's side by side, each under its name."""
+        self._trainer, self._layer, self._pair = workspace.trainer, layer, workspace
+        width = max(20, (self.size.width or 80) - 1)
+        half = max(10, (width - 3) // 2)
+        grid = Table.grid(padding=(0, 3, 0, 0), expand=False)
+        grid.add_column(width=half)
+        grid.add_column(width=half)
+        titles = [Text("A", style="bold reverse" if workspace.active == 0 else "bold"),
+                  Text("B: " + workspace.compare_title, style="bold reverse"
+                       if workspace.active == 1 else "bold", no_wrap=True, overflow="ellipsis")]
+        grid.add_row(*titles)
+        grid.add_row(*(self.render_readouts(t, layer, half, self.focus)
+                       for t in workspace.trainers))
+        self._show(grid, width)
+
     def on_resize(self) -> None:
-        if getattr(self, "_trainer", None) is not None:
+        if getattr(self, "_pair", None) is not None:
+            self.update_pair(self._pair, self._layer)
+        elif getattr(self, "_trainer", None) is not None:
             self.update_from(self._trainer, self._layer)
 
-    def update_from(self, trainer, layer: int = 0) -> None:
-        self._trainer, self._layer = trainer, layer
-        width = max(20, (self.size.width or 80) - 1)
-        self.body = self.render_readouts(trainer, layer, width, self.focus)
+    def _show(self, body, width: int) -> None:
+        self.body = body
         self.rows_needed = len(Console(width=width, color_system=None)
-                               .render_lines(self.body, pad=False))
-        self.query_one("#readouts-body", Static).update(self.body)
+                               .render_lines(body, pad=False))
+        self.query_one("#readouts-body", Static).update(body)
 
     # ---- building (pure: trainer in, Rich renderable out) -------------------------------
     @classmethod

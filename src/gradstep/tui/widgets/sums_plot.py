@@ -21,13 +21,25 @@ class SumsPlot(StepPlot):
     """Σw per layer against the step, the line at 1, the selected layer's neuron sums."""
 
     _layer = 0
+    pair = None  # A and B, when two networks learn side by side
 
     def update_from(self, trainer, layer: int = 0) -> None:
+        self.pair = None
         self._layer = min(layer, trainer.network.depth - 1)
         self.border_subtitle = self.legend(trainer)
         super().update_from(trainer, layer)
 
+    def update_pair(self, workspace, layer: int = 0) -> None:
+        """Each layer's Σw for A (lines) and B (dots), the line at 1."""
+        self.pair = list(workspace.trainers)
+        trainer = workspace.trainer
+        self._layer = min(layer, trainer.network.depth - 1)
+        self.border_subtitle = "A: lines · B: dots · " + self.legend(trainer).split(" · thin")[0]
+        super().update_from(trainer, layer)
+
     def title_text(self) -> str:
+        if self.pair:
+            return "Σw per layer · A: lines · B: dots · dotted: 1"
         layer = self._layer
         width = (self.size.width or 80) - 12  # plotext drops a title wider than its canvas
         for title in (f"Σw of each layer · thin: into each neuron of W{layer} · dotted: 1 · "
@@ -39,6 +51,26 @@ class SumsPlot(StepPlot):
         return "Σw"
 
     def series(self, trainer, width: int) -> list[Series]:
+        if self.pair:
+            curves = []
+            for k, t in enumerate(self.pair):
+                for l in range(t.network.depth):
+                    s = t.history.sums(l, t.network.sizes[l + 1])
+                    if len(s.steps):
+                        curves.append(Series(s.steps, s.total, LAYER_COLORS[l % len(LAYER_COLORS)],
+                                             points=k == 1, marks=t is trainer))
+            return curves + self._one(trainer, width, curves)
+        return self._series(trainer, width)
+
+    def _one(self, trainer, width, curves) -> list[Series]:
+        """The dotted line at 1, along the x axis."""
+        if not curves:
+            return []
+        x_hi = max(float(trainer.step_count), float(self.min_span(trainer)))
+        xs = np.linspace(0, x_hi, max(2, width // 2))
+        return [Series(xs, np.ones(len(xs)), ONE_COLOR, points=True)]
+
+    def _series(self, trainer, width: int) -> list[Series]:
         net, history = trainer.network, trainer.history
         layer = min(self._layer, net.depth - 1)
         curves = []
@@ -52,11 +84,8 @@ class SumsPlot(StepPlot):
             if len(series.steps):
                 curves.append(Series(series.steps, series.total,
                                      LAYER_COLORS[l % len(LAYER_COLORS)]))
-        if curves:  # the line a layer's weights would sit on if they were shares
-            x_hi = max(float(trainer.step_count), float(self.min_span(trainer)))
-            xs = np.linspace(0, x_hi, max(2, width // 2))
-            curves.append(Series(xs, np.ones(len(xs)), ONE_COLOR, points=True))
-        return curves
+        # the line a layer's weights would sit on if they were shares
+        return curves + self._one(trainer, width, curves)
 
     def legend(self, trainer) -> str:
         """Which colour is which layer, for the border: W0 blue, W1 orange, …"""
