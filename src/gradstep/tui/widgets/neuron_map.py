@@ -161,7 +161,7 @@ class NeuronMap(ScrollView):
     def _join(self, columns, selected: int) -> list[Strip]:
         """The columns side by side, each picture above its label."""
         width = max(self.side, BAR, *(len(label) for _, items in columns for _, label in items),
-                    *(len(title) for title, _ in columns))
+                    *(len(title) + 2 for title, _ in columns))  # the ▸ mark
         blocks = []
         for k, (title, items) in enumerate(columns, start=1):
             mark = k == selected
