@@ -54,7 +54,7 @@ async def test_v_draws_a_picture_per_neuron_and_bars_for_other_data():
         assert not pictures.display and app.query_one("#network").display
     other = app_on("grades")
     async with other.run_test(size=(120, 36)) as pilot:
-        await pilot.press("v")
+        await pilot.press("n", "v")  # grades starts at zero: one epoch gives it activations
         await pilot.pause()
         text = "\n".join(s.text for s in other.query_one(NeuronMap)._strips)
         assert "mean|a|" in text and "█" in text
