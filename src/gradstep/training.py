@@ -157,6 +157,21 @@ class Trainer:
             return self.network.forward(self.transform(x))
 
     @property
+    def on_plane(self) -> bool:
+        """Whether the data lie on a plane the screen can draw (two inputs, or features of
+        points of a plane)."""
+        return self.raw_train.points is not None
+
+    def plane_inputs(self, points):
+        """What the network takes (standardized when that is on) for points of the plane."""
+        return self.transform(self.raw_train.on_plane(points))
+
+    def predict_plane(self, points):
+        """The network's outputs at points (n, 2) of the plane."""
+        with np.errstate(all="ignore"):
+            return self.network.forward(self.plane_inputs(points))
+
+    @property
     def steps_per_epoch(self):
         return -(-len(self.x_train) // self.settings.batch_size)
 

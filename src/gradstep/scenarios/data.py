@@ -8,6 +8,7 @@ regression sets whose true weights are known; `csv` reads a file of your own.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import gzip
 import zlib
 import math
@@ -19,6 +20,8 @@ from typing import Any
 import numpy as np
 
 from gradstep.errors import ScenarioError
+from gradstep.scenarios.features import FEATURES, expand
+from gradstep.scenarios.features import check as check_features
 from gradstep.scenarios.validate import (
     REQUIRED,
     check_keys,
@@ -59,10 +62,16 @@ class Dataset:
     feature_names: tuple[str, ...]
     target_names: tuple[str, ...]
     image: tuple[int, int] | None = None  # (rows, columns) when the inputs are a picture
+    points: np.ndarray | None = None      # (n, 2): where each row sits on the plane, for sets
+                                          # drawn over a plane (x is then their features)
+    features: tuple[str, ...] | None = None  # the features x is of the points (features.py)
 
     def __post_init__(self) -> None:
-        for name in ("x", "y"):
-            view = getattr(self, name).view()
+        for name in ("x", "y", "points"):
+            value = getattr(self, name)
+            if value is None:
+                continue
+            view = value.view()
             view.flags.writeable = False
             object.__setattr__(self, name, view)
 
@@ -71,10 +80,24 @@ class Dataset:
 
     def subset(self, index: np.ndarray) -> Dataset:
         """The rows picked by an index array or boolean mask, same columns and names."""
-        return Dataset(
-            self.x[index], self.y[index], self.task, self.n_classes, self.feature_names,
-            self.target_names, self.image,
-        )
+        return self.replace(x=self.x[index], y=self.y[index],
+                            points=None if self.points is None else self.points[index])
+
+    def replace(self, **changes) -> Dataset:
+        """A new Dataset with some fields changed (a Dataset never changes in place)."""
+        return dataclasses.replace(self, **changes)
+
+    def on_plane(self, points: np.ndarray) -> np.ndarray:
+        """The inputs x for points of the plane: their features, or the points themselves."""
+        return expand(points, self.features) if self.features else np.asarray(points, float)
+
+    def plus(self, point, target) -> Dataset:
+        """This data with one more row: a point of the plane and its class or target."""
+        point = np.asarray(point, float).reshape(1, 2)
+        y = np.asarray([target], self.y.dtype).reshape((1,) + self.y.shape[1:])
+        return self.replace(x=np.concatenate([self.x, self.on_plane(point)]),
+                            y=np.concatenate([self.y, y]),
+                            points=np.concatenate([self.points, point]))
 
 
 def _classes(x: np.ndarray, labels: np.ndarray, n_classes: int) -> Dataset:
@@ -362,8 +385,7 @@ def digits(spec: Mapping[str, Any], base_dir: Path | None, where: str) -> Datase
     columns = [f"r{r}c{c}" for r in range(8) for c in range(8)]
     data = read_csv({"path": str(presets_dir() / DIGITS_FILE), "features": columns,
                      "target": "digit", "task": "classification"}, None, where)
-    return Dataset(data.x, data.y, data.task, data.n_classes, data.feature_names,
-                   data.target_names, (8, 8))
+    return data.replace(image=(8, 8))
 
 
 # --- the table of kinds and load_data ------------------------------------------------------------
@@ -434,8 +456,22 @@ def _as_image(data: Dataset, image: Any, where: str) -> Dataset:
     if image[0] * image[1] != data.x.shape[1]:
         raise fail(where, SECTION, "image", f"{image[0]}×{image[1]} = {image[0] * image[1]} "
                    f"pixels, but the data has {data.x.shape[1]} inputs")
-    return Dataset(data.x, data.y, data.task, data.n_classes, data.feature_names,
-                   data.target_names, (image[0], image[1]))
+    return data.replace(image=(image[0], image[1]))
+
+
+PLANE_KINDS = ("circle", "xor", "gauss", "spiral", "plane", "multi-gaussian")
+
+
+def _on_plane(data: Dataset, spec: Mapping[str, Any], kind: str, where: str) -> Dataset:
+    """A playground set keeps its points; `features` computes the inputs from them."""
+    data = data.replace(points=data.x)
+    if "features" not in spec:
+        return data
+    names = check_features(spec["features"])
+    if names is None:
+        raise fail(where, SECTION, "features", f"must be a list of distinct features among "
+                   f"{', '.join(FEATURES)}, got {describe(spec['features'])}")
+    return data.replace(x=expand(data.points, names), feature_names=names, features=names)
 
 
 def load_data(spec: Mapping[str, Any], base_dir: Path | None, where: str) -> tuple[Dataset, Dataset]:
@@ -448,6 +484,8 @@ def load_data(spec: Mapping[str, Any], base_dir: Path | None, where: str) -> tup
     kind = _KINDS[require_choice(spec, "kind", where, SECTION, _KINDS)]
     shared = ("kind", "seed", "test_fraction", "image") + \
         (() if kind.reads_file else ("samples", "noise"))
+    if spec.get("kind") in PLANE_KINDS:
+        shared += ("features",)
     check_keys(spec, shared + kind.keys, where, SECTION)
     seed = require_int(spec, "seed", where, SECTION, 0, minimum=0)
     test_fraction = require_number(
@@ -455,6 +493,8 @@ def load_data(spec: Mapping[str, Any], base_dir: Path | None, where: str) -> tup
     )
     rng = np.random.default_rng(seed)
     data = _build(kind, spec, base_dir, where, rng)
+    if spec["kind"] in PLANE_KINDS:
+        data = _on_plane(data, spec, spec["kind"], where)
     if "image" in spec:
         data = _as_image(data, spec["image"], where)
     order = rng.permutation(len(data))

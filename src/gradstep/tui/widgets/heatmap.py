@@ -157,7 +157,8 @@ class HeatmapCanvas(Widget, can_focus=True):
             self.refresh()
             return
         data = trainer.raw_train
-        both = np.concatenate([data.x, trainer.raw_test.x]) if len(trainer.raw_test) else data.x
+        both = np.concatenate([data.points, trainer.raw_test.points]) \
+            if len(trainer.raw_test) else data.points
         lo, hi = domain(both)
         self.view = view = fit_view(lo, hi, width, 2 * rows)
         left, top, w, h = view.left, view.top, view.width, view.height
@@ -166,13 +167,13 @@ class HeatmapCanvas(Widget, can_focus=True):
         grid = np.empty((h, w, 2))
         grid[..., 0] = xs[None, :]
         grid[..., 1] = ys[:, None]
-        out = trainer.predict(grid.reshape(-1, 2))
+        out = trainer.predict_plane(grid.reshape(-1, 2))
         colors = output_colors(np.asarray(out).reshape(h * w, -1), trainer)
         pixels = np.full((2 * rows, width), self._background(), np.int64)
         plane = pack(colors).reshape(h, w)
         shown = pick(len(data.x), max(MAX_POINTS, 1))
         if len(shown):
-            col, row = view.pixel_of(data.x[shown])
+            col, row = view.pixel_of(data.points[shown])
             plane[row, col] = pack(target_colors(data.subset(shown), trainer))
         pixels[top:top + h, left:left + w] = plane
         self.pixels = pixels

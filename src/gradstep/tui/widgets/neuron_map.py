@@ -71,7 +71,7 @@ class NeuronMap(ScrollView):
             self._strips = self._templates(trainer, names, image)
             self.border_title = "weights into each neuron as pictures (v: the list)"
         else:
-            if net.sizes[0] == 2:
+            if trainer.on_plane:
                 columns = self._pictures(trainer, names)
             else:
                 columns = self._bars(trainer, names)
@@ -89,14 +89,15 @@ class NeuronMap(ScrollView):
         """Per layer 1..L: (title, [(strips of a picture, label)])."""
         net, side = trainer.network, self.side
         data = trainer.raw_train
-        both = np.concatenate([data.x, trainer.raw_test.x]) if len(trainer.raw_test) else data.x
+        both = np.concatenate([data.points, trainer.raw_test.points]) \
+            if len(trainer.raw_test) else data.points
         lo, hi = domain(both)
         w, h = side, side   # square pixels: side columns, side/2 rows
         xs = lo[0] + (np.arange(w) + 0.5) * (hi[0] - lo[0]) / w
         ys = hi[1] - (np.arange(h) + 0.5) * (hi[1] - lo[1]) / h
         grid = np.stack(np.meshgrid(xs, ys), axis=-1).reshape(-1, 2)
         with np.errstate(all="ignore"):
-            acts = net.layer_outputs(trainer.transform(grid))
+            acts = net.layer_outputs(trainer.plane_inputs(grid))
         columns = []
         for k in range(1, net.depth + 1):
             kind = net.activation_of(k)

@@ -111,20 +111,19 @@ class OutputView(Vertical):
         second = self.query_one("#output-heatmap-b", HeatmapCanvas)
         second.display = self.pair is not None
         inputs = trainer.network.sizes[0]
-        if inputs == 1:
+        if inputs == 1 and not trainer.on_plane:
             self._set_mode("curve")
             self._draw_curve(trainer)
             where = f"{trainer.raw_train.feature_names[0]} →; points: training data"
-        elif inputs == 2:
+        elif trainer.on_plane:
             self._set_mode("heatmap")
             first = self.pair[0] if self.pair else trainer
             self.query_one("#output-heatmap", HeatmapCanvas).show(first)
             if self.pair:
                 second.show(self.pair[1])
-            names = trainer.raw_train.feature_names
-            where = f"{names[0]} →, {names[1]} ↑; orange − / blue +; dots: data"
+            where = "x1 →, x2 ↑; orange − / blue +; dots: data"
             if trainer.is_classification and trainer.network.sizes[-1] > 1:
-                where = f"{names[0]} →, {names[1]} ↑; colour: class, brightness: confidence"
+                where = "x1 →, x2 ↑; colour: class, brightness: confidence"
         else:
             self._set_mode("table")
             self._draw_table(trainer)
@@ -169,10 +168,15 @@ class OutputView(Vertical):
         names = trainer_names(trainer)
         net = trainer.network
         point = np.asarray(self.probe, float).reshape(1, -1)
-        acts = net.layer_outputs(trainer.transform(point))
+        acts = net.layer_outputs(trainer.plane_inputs(point))
         text = Text(no_wrap=True, overflow="ellipsis")
         text.append("probe ", style="bold")
-        text.append("  ".join(f"{n} {number(float(v), 0)}" for n, v in zip(names[0], point[0])))
+        text.append("  ".join(f"{n} {number(float(v), 0)}" for n, v in zip(("x1", "x2"),
+                                                                           point[0])))
+        if trainer.raw_train.features:  # what the network takes there
+            inputs = trainer.raw_train.on_plane(point)[0]
+            text.append("  (" + " ".join(f"{n} {number(float(v), 0)}" for n, v in
+                                         zip(names[0], inputs)) + ")", style="dim")
         for k in range(1, min(net.depth, 3)):
             text.append(f"\nlayer {k}: ", style="dim")
             text.append(" ".join(number(float(v), 0) for v in acts[k][0][:12]))
