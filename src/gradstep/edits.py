@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from gradstep.errors import EditError, SettingError
+from gradstep.errors import EditError, GradstepError, SettingError
 from gradstep.targets import check_fit
 
 
@@ -265,3 +265,65 @@ class ChangeSettings(Edit):
         if self.dtype is not None and self.dtype != net.dtype.name:
             net.set_dtype(self.dtype)
             trainer.refit()
+
+
+@dataclass(frozen=True)
+class AddPoint(Edit):
+    """A training point placed by hand on the plane: a class, or a target value."""
+
+    point: tuple
+    target: float
+
+    def describe(self, names=None):
+        x1, x2 = self.point
+        return f"a point at ({x1:.2f}, {x2:.2f}), {self.target:g}"
+
+    def apply(self, trainer):
+        data = trainer.raw_train
+        if data.points is None:
+            raise EditError("points can be added to data on a plane only")
+        if data.task == "classification" and not 0 <= int(self.target) < data.n_classes:
+            raise EditError(f"the class must be 0 to {data.n_classes - 1}, got {self.target:g}")
+        target = int(self.target) if data.task == "classification" else float(self.target)
+        trainer.set_data(data.plus(self.point, target), trainer.raw_test)
+
+
+@dataclass(frozen=True)
+class ChangeData(Edit):
+    """The data form: a new [data] table, generated anew. The network keeps what still fits:
+    the weights of inputs that stay (by name), the outputs that stay."""
+
+    spec: dict
+    structural = True
+
+    def describe(self, names=None):
+        parts = [str(self.spec.get("kind", "?"))]
+        parts += [f"{k} {' '.join(map(str, v)) if isinstance(v, list) else v}"
+                  for k, v in sorted(self.spec.items()) if k != "kind"]
+        text = "data: " + ", ".join(parts)
+        return text if len(text) <= 80 else text[:79] + "…"
+
+    def apply(self, trainer):
+        from gradstep.scenarios.data import load_data
+
+        try:
+            train, test = load_data(self.spec, trainer.data_base, "the data")
+        except GradstepError as e:
+            raise EditError(str(e).removeprefix("the data: ")) from None
+        net, old = trainer.network, trainer.raw_train
+        outputs = net.sizes[-1]
+        if train.task == "classification" and (net.output == "softmax" or train.n_classes > 2
+                                                or trainer.settings.loss == "cross-entropy"):
+            outputs = train.n_classes
+        elif train.task == "regression":
+            outputs = train.y.shape[1]
+        try:
+            check_fit([train.x.shape[1]] + net.sizes[1:-1] + [outputs], net.output, train,
+                      trainer.settings.loss)
+        except SettingError as e:
+            raise EditError(f"the network cannot take that data: {e}") from None
+        names = list(old.feature_names)
+        rows = [names.index(n) if n in names else None for n in train.feature_names]
+        if rows != list(range(len(names))) or outputs != net.sizes[-1]:
+            net.reshape_io(rows, outputs)
+        trainer.set_data(train, test, dict(self.spec))

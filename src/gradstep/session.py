@@ -96,6 +96,7 @@ def save_session(path, trainer, lesson=None):
                     "last_loss": None if math.isnan(snap.last_loss) else snap.last_loss},
         "history": {"edits": list(history.edits), "loss_stride": history.stride,
                     "shapes": [list(shape) for shape in history.shapes]},
+        "data_spec": trainer.data_spec,
         "data": {"task": trainer.raw_train.task, "n_classes": trainer.raw_train.n_classes,
                  "feature_names": list(trainer.raw_train.feature_names),
                  "target_names": list(trainer.raw_train.target_names),
@@ -153,6 +154,10 @@ def _build(arrays):
             raise ValueError(f"frozen_{l} does not match layer {l}")
         frozen[l] = mask
     settings = TrainingSettings.from_mapping(meta["settings"])
+    data_spec = meta.get("data_spec")
+    if data_spec is not None and (not isinstance(data_spec, dict) or
+                                  not all(isinstance(k, str) for k in data_spec)):
+        raise ValueError("the stored [data] table is malformed")
     trainer = Trainer(network, train, test, settings, seed=t["seed"])
     opt = meta["optimizer"]
     state = None
@@ -188,6 +193,7 @@ def _build(arrays):
         order=order, rng_state=t["rng_state"], diverged=bool(t["diverged"]),
         status=str(t["status"]), last_loss=math.nan if last_loss is None else float(last_loss),
         history=full, history_mark=full.mark()))
+    trainer.data_spec = data_spec
     s = meta["scenario"]
     pace = s.get("pace", DEFAULT_PACE)
     pace = None if pace is None else parse_pace(pace)

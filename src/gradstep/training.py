@@ -50,6 +50,7 @@ class Snapshot:
     last_loss: float
     history: History     # shared, not copied: rows are only appended, so the mark suffices
     history_mark: HistoryMark
+    data: tuple = None   # (raw train, raw test, the [data] table): a person may change the data
 
     def arrays(self):
         """The arrays this snapshot keeps alive (shared ones may belong to several)."""
@@ -108,6 +109,8 @@ class Trainer:
         self.status = "ready"
         self.last_loss = math.nan
         self.has_gradients = False  # net.grad holds the last step's gradients
+        self.data_spec = None  # the [data] table the data came from, when it was generated
+        self.data_base = None  # the folder a csv path in it is relative to
         self._cache = (None, None)  # (what it was evaluated on, Evaluation)
         self._metrics_cache = (None, None)
         self._data_version = 0
@@ -137,6 +140,14 @@ class Trainer:
         self._position = len(self.x_train)  # the next step starts a new epoch
         self._order = None
         self._data_version += 1
+
+    def set_data(self, train, test, spec=None):
+        """New data (a changed [data] table, or a point added): the network must already fit
+        it; the next step starts a new epoch."""
+        self.raw_train, self.raw_test = train, test
+        if spec is not None:
+            self.data_spec = spec
+        self._prepare_data()
 
     def refit(self):
         """The data again as the network and settings now need it (after an output activation,
@@ -398,10 +409,13 @@ class Trainer:
             rng_state=self.rng.bit_generator.state,
             diverged=self.diverged, status=self.status, last_loss=self.last_loss,
             history=self.history, history_mark=self.history.mark(),
+            data=(self.raw_train, self.raw_test, self.data_spec),
         )
 
     def restore(self, snap):
         """Go back (or forward) to a snapshot of this trainer."""
+        if snap.data is not None:
+            self.raw_train, self.raw_test, self.data_spec = snap.data
         self.network.restore_snapshot(snap.network)
         self.settings = snap.settings
         self.optimizer = Optimizer(snap.optimizer[0])

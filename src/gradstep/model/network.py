@@ -301,6 +301,38 @@ class Network:
         self._assign(sizes, weights, biases)
         self._changed(structural=True)
 
+    def reshape_io(self, rows, outputs):
+        """New input and output layers for new data: input row i of W0 is the old row rows[i]
+        (None: a new draw), and the output layer has `outputs` neurons, the first ones kept.
+        Frozen marks of the rows and columns that stay are kept."""
+        sizes = [len(rows)] + self.sizes[1:-1] + [check_size(outputs, "the outputs")]
+        check_sizes(sizes, self.bias, self.dtype.name)
+        weights, biases, frozen = list(self.weights), list(self.biases), list(self.frozen)
+        old_first = self.weights[0]
+        first = self._draw(len(rows), old_first.shape[1])
+        mask = np.zeros(first.shape, bool)
+        for i, old in enumerate(rows):
+            if old is not None:
+                first[i] = old_first[old]
+                if self.frozen[0] is not None:
+                    mask[i] = self.frozen[0][old]
+        weights[0], frozen[0] = first, (mask if mask.any() else None)
+        last = weights[-1]
+        keep = min(outputs, last.shape[1])
+        new_last = self._draw(last.shape[0], outputs)
+        new_last[:, :keep] = last[:, :keep]
+        last_bias = np.zeros(outputs, self.dtype)
+        last_bias[:keep] = biases[-1][:keep]
+        weights[-1], biases[-1] = new_last, last_bias
+        if frozen[-1] is not None:
+            kept = np.zeros(new_last.shape, bool)
+            kept[:, :keep] = frozen[-1][:, :keep]
+            frozen[-1] = kept if kept.any() else None
+        weights = [self._enforce(w, f) for w, f in zip(weights, frozen)]
+        self.frozen = frozen
+        self._assign(sizes, weights, biases)
+        self._changed(structural=True)
+
     def _resized_masks(self, layer, size, keep):
         f_in, f_out = self.frozen[layer - 1], self.frozen[layer]
         new_in = new_out = None

@@ -97,6 +97,7 @@ class Scenario:
                 if learning_rate is not None:
                     settings = settings.changed(learning_rate=learning_rate)
                 trainers.append(Trainer(spec.build(), train, test, settings, seed=first_seed))
+                trainers[-1].data_spec, trainers[-1].data_base = dict(self.data), self.path.parent
             except GradstepError as error:
                 raise at_key(self.where, error, section) from None
         return trainers

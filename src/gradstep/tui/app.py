@@ -18,8 +18,7 @@ from gradstep import selection
 from gradstep.edits import Freeze, Nudge, Reinitialize
 from gradstep.errors import GradstepError
 from gradstep.files import Reads
-from gradstep.live import next_pace, pace_words
-from gradstep.tui import editing, keep, layout
+from gradstep.tui import editing, keep, layout, views
 from gradstep.tui.commands import GradstepCommands
 from gradstep.tui.keys import ACTIONS, COMMAND_TABLE, bindings
 from gradstep.tui.messages import TrainingStopped
@@ -27,6 +26,7 @@ from gradstep.tui.painter import REDRAW_HZ, Painter
 from gradstep.tui.screens.help import HelpScreen, help_sections
 from gradstep.tui.screens.picker import ScenarioPicker
 from gradstep.tui.screens.settings import SettingsScreen
+from gradstep.tui.widgets.heatmap import HeatmapCanvas
 from gradstep.tui.widgets.lesson import Lesson
 from gradstep.tui.widgets.loss_plot import LossPlot
 from gradstep.tui.widgets.network_pane import NetworkPane
@@ -150,10 +150,7 @@ class GradstepApp(App[int]):
         self.redraw()
 
     def action_pace(self, step: int) -> None:
-        pace = next_pace(self.workspace.pace, step)
-        self.workspace.set_pace(pace)
-        self.notify(f"pace: {pace_words(pace)}" + (" (as fast as it goes)" if pace is None else ""))
-        self.redraw()
+        views.pace(self, step)
 
     def on_training_stopped(self, message: TrainingStopped) -> None:
         self.workspace.run_stopped()
@@ -195,20 +192,10 @@ class GradstepApp(App[int]):
         self.layer = max(0, min(self.trainer.network.depth - 1, self.layer + delta))
         self.redraw()
 
-    def action_add_neuron(self) -> None:
-        self._selected(selection.add_neuron, self.trainer.network, self.layer)
-
-    def action_remove_neuron(self) -> None:
-        self._selected(selection.remove_neuron, self.trainer.network, self.layer)
-
-    def action_insert_layer(self) -> None:
-        self._selected(selection.insert_layer, self.trainer.network, self.layer)
-
-    def action_remove_layer(self) -> None:
-        self._selected(selection.remove_layer, self.trainer.network, self.layer)
-
-    def action_cycle_activation(self) -> None:
-        self._selected(selection.next_activation, self.trainer, self.layer)
+    def action_structure(self, name: str) -> None:
+        """a, d, i, delete, c: the edit selection.py says the key means for the layer ▸."""
+        network = self.trainer if name == "next_activation" else self.trainer.network
+        self._selected(getattr(selection, name), network, self.layer)
 
     def action_resize_layer(self) -> None:
         editing.prompt_size(self)
@@ -236,35 +223,22 @@ class GradstepApp(App[int]):
     def apply_settings(self, values: dict) -> str | None:
         return editing.apply_settings(self, values)
 
-    # ---- panes and screens -------------------------------------------------------------
-    def action_toggle_log(self) -> None:
-        for plot in (self.query_one(LossPlot), self.query_one(SumsPlot)):
-            if plot.display:
-                plot.toggle_log()
-        self.redraw()
+    # ---- panes and screens (views.py) ------------------------------------------------
+    def action_view(self, view: str) -> None:
+        views.toggle(self, view)
+
+    def action_data(self) -> None:
+        views.data(self)
+
+    @on(HeatmapCanvas.PointAdded)
+    def add_point(self, message: HeatmapCanvas.PointAdded) -> None:
+        views.add_point(self, message)
 
     def action_compare(self) -> None:
-        self.notify(self.workspace.toggle_compare())
-        self.redraw()
+        views.compare(self)
 
     def action_switch(self) -> None:
-        try:
-            self.notify(self.workspace.switch())
-        except GradstepError as e:
-            self.notify(str(e), severity="warning")
-        self.redraw()
-
-    def action_toggle_neurons(self) -> None:
-        """v: pictures of what each neuron does in the network list's place."""
-        self.show_neurons = not self.show_neurons
-        layout.arrange(self)
-        self.redraw()
-
-    def action_toggle_sums(self) -> None:
-        """w: the Σw-over-time plot instead of the loss (both show when there is room)."""
-        self.show_sums = not self.show_sums
-        layout.arrange(self)
-        self.redraw()
+        views.switch(self)
 
     def action_lesson(self) -> None:
         self.show_lesson(short=not self.query_one(Lesson).short)
@@ -310,17 +284,8 @@ class GradstepApp(App[int]):
     def action_export(self) -> None:
         keep.export_menu(self)
 
-    def action_export_weights(self) -> None:
-        keep.prompt_export(self, "weights")
-
-    def action_export_loss(self) -> None:
-        keep.prompt_export(self, "loss")
-
-    def action_export_screenshot(self) -> None:
-        keep.prompt_export(self, "screenshot")
-
-    def action_load_weights(self) -> None:
-        keep.prompt_export(self, "load_weights")
+    def action_export_kind(self, kind: str) -> None:
+        keep.prompt_export(self, kind)
 
     def on_delivery_complete(self, event: events.DeliveryComplete) -> None:
         keep.arrived(self, event.key)

@@ -80,12 +80,14 @@ def signed_scale(values: np.ndarray, trainer) -> np.ndarray:
     return np.clip(2 * (v - lo) / (hi - lo) - 1, -1, 1)
 
 
-def output_colors(out: np.ndarray, trainer) -> np.ndarray:
-    """Colours (n, 3) for network outputs (n, k), as the playground colours its background."""
+def output_colors(out: np.ndarray, trainer, discrete: bool = False) -> np.ndarray:
+    """Colours (n, 3) for network outputs (n, k), as the playground colours its background;
+    discrete: each point the full colour of what the network decides there."""
     if out.shape[1] >= 2 and trainer.is_classification:
         labels, confidence = class_confidence(clean(out), trainer.network.output == "softmax")
-        return by_class(labels, confidence)
-    return diverging(signed_scale(out[:, 0], trainer))
+        return by_class(labels, np.ones(len(labels)) if discrete else confidence)
+    t = signed_scale(out[:, 0], trainer)
+    return diverging(np.where(t >= 0, 1.0, -1.0) if discrete else t)
 
 
 def target_colors(data, trainer) -> np.ndarray:

@@ -113,6 +113,15 @@ class HeatmapCanvas(Widget, can_focus=True):
         Binding("shift+right", "probe(4, 0)", show=False),
     ]
 
+    class PointAdded(Message):
+        """A click placed a training point: left button class 1 (or target +1), right button
+        class 0 (or −1); with more classes, the class the number keys chose."""
+
+        def __init__(self, point, target) -> None:
+            super().__init__()
+            self.point = point
+            self.target = target
+
     class Probed(Message):
         """The probe moved to a point of the input plane (None: it left)."""
 
@@ -140,6 +149,9 @@ class HeatmapCanvas(Widget, can_focus=True):
         self.pixels: np.ndarray | None = None   # (2·rows, width) 0xRRGGBB, for tests and reuse
         self.view: View | None = None
         self.probe: tuple[int, int] | None = None  # (column, pixel row) of the probe
+        self.show_test = False   # t: the test points too (a dark pixel under each)
+        self.discrete = False    # o: each pixel the class (or sign) the network decides
+        self.brush = 1           # the class a left click adds (number keys choose it)
 
     def show(self, trainer) -> None:
         self._trainer = trainer
@@ -168,13 +180,19 @@ class HeatmapCanvas(Widget, can_focus=True):
         grid[..., 0] = xs[None, :]
         grid[..., 1] = ys[:, None]
         out = trainer.predict_plane(grid.reshape(-1, 2))
-        colors = output_colors(np.asarray(out).reshape(h * w, -1), trainer)
+        colors = output_colors(np.asarray(out).reshape(h * w, -1), trainer, self.discrete)
         pixels = np.full((2 * rows, width), self._background(), np.int64)
         plane = pack(colors).reshape(h, w)
         shown = pick(len(data.x), max(MAX_POINTS, 1))
         if len(shown):
             col, row = view.pixel_of(data.points[shown])
             plane[row, col] = pack(target_colors(data.subset(shown), trainer))
+        test = trainer.raw_test
+        if self.show_test and len(test):  # as the playground outlines them: a dark mark below
+            picked = pick(len(test), max(MAX_POINTS, 1))
+            col, row = view.pixel_of(test.points[picked])
+            plane[row, col] = pack(target_colors(test.subset(picked), trainer))
+            plane[np.minimum(row + 1, h - 1), col] = 0x000000
         pixels[top:top + h, left:left + w] = plane
         self.pixels = pixels
         if self.probe is not None and self.has_focus:  # the probe: a white pixel, boxed
@@ -207,8 +225,28 @@ class HeatmapCanvas(Widget, can_focus=True):
         self._move_probe(column + dx, row + dy)
 
     def on_click(self, event: events.Click) -> None:
+        """A click adds a training point there (and focuses the probe on it)."""
         self.focus()
         self._move_probe(event.x, 2 * event.y)
+        if self.view is None or self._trainer is None:
+            return
+        point = self.view.point_at(*self._clamp(event.x, 2 * event.y))
+        data = self._trainer.raw_train
+        right = event.button == 3
+        if data.task == "classification":
+            target = (0 if right else 1) if data.n_classes == 2 else self.brush
+        else:
+            target = -1.0 if right else 1.0
+        self.post_message(self.PointAdded(tuple(point.tolist()), target))
+
+    def on_key(self, event: events.Key) -> None:
+        """Number keys choose the class a click adds, when there are more than two."""
+        data = getattr(self._trainer, "raw_train", None)
+        if data is not None and event.character and event.character.isdigit() and \
+                data.task == "classification" and int(event.character) < data.n_classes:
+            self.brush = int(event.character)
+            self.notify(f"a click adds class {self.brush}")
+            event.stop()
 
     def on_mouse_move(self, event: events.MouseMove) -> None:
         if self.has_focus and self.probe is not None:
