@@ -3,6 +3,7 @@ the heatmap, b and B (two networks side by side), < and > (the pace)."""
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from gradstep.live import PACES
@@ -123,3 +124,56 @@ async def test_less_and_greater_walk_the_pace_ladder():
         assert "r runs at max" in str(app.query_one("#status").render())
         await pilot.press("less_than_sign")
         assert app.workspace.pace == PACES[-2]
+
+
+async def test_shift_d_opens_the_data_form_and_features_change_the_inputs():
+    from textual.widgets import Checkbox, Input
+
+    from gradstep.tui.screens.data_form import DataScreen, _id
+
+    app = app_on("circle")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("D")
+        await wait_for(pilot, lambda: isinstance(app.screen, DataScreen), what="the form")
+        form = app.screen
+        assert form.query_one("#apply").region.bottom <= 24     # it fits 80×24
+        form.query_one(f"#{_id('x1^2')}", Checkbox).value = True
+        form.query_one("#data-noise", Input).value = "abc"
+        await pilot.click("#apply")
+        await pilot.pause()
+        assert "number" in str(form.query_one("#data-error").render())
+        assert app.trainer.network.sizes[0] == 2                  # nothing changed
+        noise = form.query_one("#data-noise", Input)
+        noise.value = "0.1"
+        noise.focus()
+        await pilot.press("enter")                                # Enter in a field applies
+        await wait_for(pilot, lambda: not isinstance(app.screen, DataScreen), what="applied")
+        assert app.trainer.network.sizes[0] == 3
+        assert app.trainer.raw_train.feature_names == ("x1", "x2", "x1^2")
+        await pilot.press("u")
+        await pilot.pause()
+        assert app.trainer.network.sizes[0] == 2
+
+
+async def test_a_click_on_the_heatmap_adds_a_point_and_t_and_o_change_the_picture():
+    app = app_on("xor")
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.press("n")
+        n = len(app.trainer.raw_train)
+        canvas = app.query_one(HeatmapCanvas)
+        await pilot.click(HeatmapCanvas, offset=(canvas.size.width // 2, canvas.size.height // 2))
+        await pilot.pause()
+        assert len(app.trainer.raw_train) == n + 1 and app.trainer.raw_train.y[-1] == 1
+        await pilot.click(HeatmapCanvas, offset=(2, 2), button=3)
+        await pilot.pause()
+        assert len(app.trainer.raw_train) == n + 2 and app.trainer.raw_train.y[-1] == 0
+        before = canvas.pixels.copy()
+        app.query_one("#weights").focus()
+        await pilot.press("o")
+        await pilot.pause()
+        plain = canvas.pixels.copy()
+        assert canvas.discrete and not np.array_equal(before, plain)
+        assert len(np.unique(plain)) < len(np.unique(before))    # decisions, no shades
+        await pilot.press("t")
+        await pilot.pause()
+        assert canvas.show_test and 0 in set(canvas.pixels.ravel().tolist())  # the marks
