@@ -189,3 +189,20 @@ def test_a_diverging_run_calls_back_and_its_entry_stays(tmp_path):
     ws.run_stopped()
     assert calls == [True] and t.diverged
     assert ws.undo_stack.labels() == [RUN]  # it took steps before it blew up
+
+
+def test_the_network_exports_for_other_tools_from_the_app_too(tmp_path):
+    from safetensors.numpy import load_file
+
+    ws = circle()
+    ws.epoch()
+    onnx = ws.export("onnx", tmp_path / "c.onnx")
+    tensors = load_file(str(ws.export("safetensors", tmp_path / "c.safetensors")))
+    np.testing.assert_array_equal(tensors["0.weight"], ws.trainer.network.weights[0].T)
+    import onnxruntime
+    session = onnxruntime.InferenceSession(str(onnx))
+    x = ws.trainer.raw_test.x[:5]
+    out = session.run(None, {session.get_inputs()[0].name: x.astype(np.float64)})[0]
+    np.testing.assert_allclose(out, ws.trainer.predict(x), atol=1e-12)
+    with pytest.raises(GradstepError, match="unknown export"):
+        ws.export("pdf", tmp_path / "c.pdf")

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from gradstep.errors import GradstepError
-from gradstep.export import history_csv, load_weights_edit, weights_json
+from gradstep.export import load_weights_edit
 from gradstep.files import ANYWHERE, Reads, atomic_write, writable_path
 from gradstep.lesson import Lesson
 from gradstep.live import LiveTrainer
@@ -33,6 +33,8 @@ from gradstep.session import SUFFIX, load_session, save_session, session_bytes
 from gradstep.undo import UndoStack
 
 RUN = "training run"
+EXPORT_SUFFIXES = {"weights": ".json", "loss": ".csv", "onnx": ".onnx",
+                   "safetensors": ".safetensors"}
 
 
 @dataclass(frozen=True)
@@ -300,19 +302,19 @@ class Workspace:
         with self.hold():
             return session_bytes(self.trainer, self.lesson), self._fingerprint()
 
-    def export_text(self, kind: str) -> str:
-        """The text of an export: "weights" (JSON) or "loss" (CSV)."""
-        with self.hold():
-            if kind == "weights":
-                return weights_json(self.trainer.network)
-            if kind == "loss":
-                return history_csv(self.trainer.history, trainer_names(self.trainer))
-        raise GradstepError(f"unknown export {kind!r}")
-
     def export_bytes(self, kind: str, content: str | None = None) -> bytes:
-        """An export's bytes, written nowhere; `content` for what only the screen has (a
-        screenshot)."""
-        return (self.export_text(kind) if content is None else content).encode("utf-8")
+        """An export of the active network, rendered, written nowhere: "weights" (JSON),
+        "loss" (CSV), "onnx", "safetensors" (interchange/formats.py); `content` for what only
+        the screen has (a screenshot)."""
+        if content is not None:
+            return content.encode("utf-8")
+        from gradstep.interchange.formats import FORMATS
+        if kind not in EXPORT_SUFFIXES:
+            raise GradstepError(f"unknown export {kind!r}")
+        fmt = FORMATS[EXPORT_SUFFIXES[kind]]
+        fmt.check()  # a missing extra (onnx) is one line, before any work
+        with self.hold():
+            return fmt.render(self.trainer)
 
     def export(self, kind: str, text, content: str | None = None) -> Path:
         """Write an export atomically; `content` for what only the screen has (a screenshot)."""

@@ -26,11 +26,16 @@ from gradstep.tui.screens.unsaved import UnsavedChanges
 EXPORTS = {
     "weights": ("Export the weights as JSON to", "{stem}-weights.json"),
     "loss": ("Export the loss history as CSV to", "{stem}-loss.csv"),
+    "onnx": ("Export the network as ONNX to", "{stem}.onnx"),
+    "safetensors": ("Export the weights for PyTorch to", "{stem}.safetensors"),
     "screenshot": ("Save a screenshot (SVG) to", "{stem}.svg"),
 }
 DOWNLOADS = {  # in a browser: the question, the suffix a name gets, the MIME type
     "weights": ("Download the weights as JSON, named", ".json", "application/json"),
     "loss": ("Download the loss history as CSV, named", ".csv", "text/csv; charset=utf-8"),
+    "onnx": ("Download the network as ONNX, named", ".onnx", "application/octet-stream"),
+    "safetensors": ("Download the weights for PyTorch, named", ".safetensors",
+                    "application/octet-stream"),
     "screenshot": ("Download a screenshot (SVG), named", ".svg", "image/svg+xml"),
 }
 SESSION_MIME = "application/octet-stream"

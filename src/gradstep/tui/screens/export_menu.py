@@ -13,6 +13,8 @@ from textual.widgets.option_list import Option
 CHOICES = [
     ("weights", "Weights as JSON (a scenario's [network] table takes them back)"),
     ("loss", "Loss history as CSV"),
+    ("onnx", "The network as ONNX (onnxruntime and other runtimes; raw inputs)"),
+    ("safetensors", "The weights for PyTorch (.safetensors, a torch.nn.Sequential)"),
     ("screenshot", "Screenshot as SVG"),
     ("load_weights", "Load weights from a JSON file (u undoes it)"),
 ]
