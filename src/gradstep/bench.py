@@ -345,7 +345,7 @@ async def _live_app(seconds, presses, size=(120, 36), scenario="circle"):
     from gradstep.tui.widgets.status_line import StatusLine
     from gradstep.workspace import Workspace
 
-    app, screen = recorded_app(Workspace.from_scenario(load_scenario(scenario)))
+    app, screen = recorded_app(Workspace.from_scenario(load_scenario(scenario), pace=None))
     async with app.run_test(size=size, headless=False) as pilot:
         await pilot.pause()
         latencies = await _key_latencies(app, screen, presses)
@@ -371,6 +371,48 @@ async def _live_app(seconds, presses, size=(120, 36), scenario="circle"):
                   key_latency_max_ms=1000 * max(latencies), presses=presses,
                   seconds=seconds)
     return result
+
+
+async def _steps_per_second(scenario, keys, seconds, size=(120, 36)):
+    """Steps per second of a run at max pace in the app (frames recorded), after `keys`; for
+    two networks side by side, each one's steps."""
+    from gradstep.scenarios import load_scenario
+    from gradstep.workspace import Workspace
+
+    app, _ = recorded_app(Workspace.from_scenario(load_scenario(scenario), pace=None))
+    async with app.run_test(size=size, headless=False) as pilot:
+        for key in keys:
+            await pilot.press(key)
+        await pilot.pause(0.2)
+        steps = app.trainer.step_count
+        start = time.perf_counter()
+        app.simulate_key("r")
+        await asyncio.sleep(seconds)
+        rate = (app.trainer.step_count - steps) / (time.perf_counter() - start)
+        app.simulate_key("r")
+        await _until(lambda: not app.running)
+    return rate
+
+
+def bench_views(seconds=3.0, rounds=2):
+    """The new panes against a run at max: circle with the neuron pictures (v) shown and not,
+    alternating rounds (target: at most 15% slower); A and B side by side (B), each network's
+    steps/s (target ≥ 5,000); digits, 64-10 and 64-32-10, with the screen live."""
+    def best(scenario, keys):
+        return max(asyncio.run(_steps_per_second(scenario, keys, seconds)) for _ in range(1))
+
+    plain, pictures = [], []
+    for _ in range(rounds):
+        plain.append(best("circle", []))
+        pictures.append(best("circle", ["v"]))
+    return {
+        "circle_steps_per_s": max(plain), "circle_pictures_steps_per_s": max(pictures),
+        "pictures_slower_by": max(plain) / max(pictures),
+        "compare_steps_per_s_each": best("circle", ["B"]),
+        "digits_steps_per_s": best("digits", []),
+        "digits_hidden_steps_per_s": best("digits-hidden", []),
+        "seconds": seconds, "rounds": rounds,
+    }
 
 
 def bench_app(seconds=5.0, presses=20):
@@ -565,6 +607,7 @@ def run_bench(seconds=2.0, quick=False):
         "large": [bench_large(dtype, seconds, rounds, 1024 if quick else 4096)
                   for dtype in ("float32", "float64")],
         "app": bench_app(min(max(2.5 * seconds, 1.0), 30), 5 if quick else 20),
+        "views": bench_views(min(max(seconds, 0.5), 10), 1 if quick else 2),
         "big": bench_big(3 if quick else 20),
         "startup": bench_startup(1 if quick else 3),
         "memory": bench_memory(["circle", "house-prices"] if quick else None,
@@ -610,6 +653,16 @@ def format_table(results):
                   f"  space → new step on screen: median {a['key_latency_ms']:.1f} ms, max "
                   f"{a['key_latency_max_ms']:.1f} ms over {a['presses']} presses "
                   f"(target ≤ 50 ms median)"]
+    if "views" in results:
+        v = results["views"]
+        lines += ["", "new panes at full speed (120×36, frames recorded)",
+                  f"  circle {v['circle_steps_per_s']:,.0f} steps/s; with the neuron pictures (v) "
+                  f"{v['circle_pictures_steps_per_s']:,.0f}: slower by "
+                  f"{v['pictures_slower_by']:.2f}× (target ≤ 1.15×)",
+                  f"  A and B side by side (B): {v['compare_steps_per_s_each']:,.0f} steps/s "
+                  f"each (target ≥ 5,000)",
+                  f"  digits 64-10: {v['digits_steps_per_s']:,.0f} steps/s; 64-32-10: "
+                  f"{v['digits_hidden_steps_per_s']:,.0f} steps/s"]
     if "big" in results:
         b = results["big"]
         lines += ["", "big panes (medians)",

@@ -379,12 +379,19 @@ class Trainer:
         gradients = (net.grad_weights, net.grad_biases) if self.has_gradients else None
         return readouts_module.read(net, gradients)
 
+    @property
+    def least_squares_applies(self) -> bool:
+        """A network with no hidden layer, a linear output, mse and regression: its exact
+        optimum can be computed (least_squares)."""
+        net = self.network
+        return net.depth == 1 and net.output == "linear" and self.settings.loss == "mse" \
+            and not self.is_classification
+
     def least_squares(self):
         """The exact mse optimum (weights, biases) for a network with no hidden layer and a linear
         output, on the training split as the network sees it; None for any other network."""
         net = self.network
-        if net.depth != 1 or net.output != "linear" or self.settings.loss != "mse" \
-                or self.is_classification:
+        if not self.least_squares_applies:
             return None
         x = self.x_train.astype(float)
         if net.bias:

@@ -69,14 +69,16 @@ class NeuronMap(ScrollView):
         image = trainer.raw_train.image
         if image is not None:
             self._strips = self._templates(trainer, names, image)
-            self.border_title = "weights into each neuron as pictures (v: the list)"
+            title = "weights into each neuron as pictures (v: the list)"
         else:
             if trainer.on_plane:
                 columns = self._pictures(trainer, names)
             else:
                 columns = self._bars(trainer, names)
             self._strips = self._join(columns, layer + 1)
-            self.border_title = "neurons (v: the list)"
+            title = "neurons (v: the list)"
+        if self.border_title != title:  # a new title means a repaint of the border
+            self.border_title = title
         width = max((s.cell_length for s in self._strips), default=1)
         self.wanted_width = width + 3  # the border and the scroll bar
         size = Size(width, len(self._strips))

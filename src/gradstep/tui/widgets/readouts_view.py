@@ -141,8 +141,16 @@ class ReadoutsView(VerticalScroll):
 
     def _show(self, body, width: int) -> None:
         self.body = body
-        self.rows_needed = len(Console(width=width, color_system=None)
-                               .render_lines(body, pad=False))
+        # the rows the readouts take depend on the network's shape, not on its numbers:
+        # measure them (a whole Rich render) only when the shape changes, not every frame
+        t = self._trainer
+        shape = (width, self._layer, tuple(t.network.sizes), t.network.output, self.focus,
+                 self._pair is not None, t.least_squares_applies, bool(t.settings.l1 or
+                                                                        t.settings.l2))
+        if shape != getattr(self, "_measured", None):
+            self._measured = shape
+            self.rows_needed = len(Console(width=width, color_system=None)
+                                   .render_lines(body, pad=False))
         self.query_one("#readouts-body", Static).update(body)
 
     # ---- building (pure: trainer in, Rich renderable out) -------------------------------
