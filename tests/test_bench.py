@@ -29,10 +29,12 @@ def test_large_trainer_is_float32_end_to_end():
 
 
 def test_run_bench_sections_table_and_json(results):
-    assert set(results) == {"engine", "sweep", "large", "app", "big", "startup", "memory"}
+    assert set(results) == {"engine", "sweep", "large", "app", "views", "big", "startup",
+                            "memory"}
     table = bench.format_table(results)
     for words in ("circle 2-4-2-1", "sweep: circle", "784-256-256-10 float32", "live app",
-                  "512×512 grid", "1,000,000 rows", "start-up", "peak memory"):
+                  "512×512 grid", "1,000,000 rows", "start-up", "peak memory",
+                  "neuron pictures", "A and B side by side", "digits 64-10"):
         assert words in table
     assert json.loads(json.dumps(results)) == results
 

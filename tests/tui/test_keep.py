@@ -222,9 +222,12 @@ async def test_exports_write_files_and_load_weights_is_undoable(tmp_path):
     app = make_app("circle")
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("n")
-        for index, name in enumerate(["w.json", "loss.csv", "screen.svg"]):
+        for kind, name in [("weights", "w.json"), ("loss", "loss.csv"), ("onnx", "n.onnx"),
+                           ("safetensors", "s.safetensors"), ("screenshot", "screen.svg")]:
             menu = await press_in(pilot, ExportMenu, "e")
-            menu.query_one("OptionList").highlighted = index
+            options = menu.query_one("OptionList")
+            options.highlighted = [options.get_option_at_index(k).id
+                                   for k in range(options.option_count)].index(kind)
             await pilot.press("enter")
             prompt = await press_in(pilot, TextPrompt)
             assert prompt.query_one(Input).value.startswith("circle")
@@ -233,6 +236,8 @@ async def test_exports_write_files_and_load_weights_is_undoable(tmp_path):
             await submit(pilot, str(tmp_path / name))
             await main_screen(pilot)
         assert '"weights"' in (tmp_path / "w.json").read_text()
+        assert (tmp_path / "n.onnx").stat().st_size > 0
+        assert (tmp_path / "s.safetensors").stat().st_size > 0
         assert (tmp_path / "loss.csv").read_text().startswith("step,train_loss")
         svg = (tmp_path / "screen.svg").read_text()
         assert svg.startswith("<svg") and "Export" not in svg  # the screen, not the menu
