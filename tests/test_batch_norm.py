@@ -4,7 +4,7 @@ Its gradients against finite differences; three optimizer steps against an imple
 written here from the formulas, differentiated by complex steps (no autograd, no shared code);
 training and evaluation statistics; a dropped step; the batch of one; γ and β outside L1, L2,
 constraints and freezing; the readouts; structural edits; the settings toggle and its undo; the
-spec, the weights JSON, scenario files and sessions.
+spec, the weights JSON, scenario files and sessions; and the batch-norm lesson over seeds 0-4.
 """
 
 from __future__ import annotations
@@ -624,3 +624,68 @@ def test_load_weights_edit_checks_the_batch_norm_values():
     with pytest.raises(EditError, match="running_var entry 0"):
         t.apply(edit)
     np.testing.assert_array_equal(everything(net), before)
+
+
+# --- the lesson ---------------------------------------------------------------------------------
+
+SEEDS = range(5)
+_trained: dict[int, object] = {}
+
+
+def lesson(seed):
+    if seed not in _trained:
+        scenario = load_scenario("batch-norm")
+        t = scenario.build(seed=seed)
+        t.run(epochs=scenario.settings.epochs)
+        _trained[seed] = t
+    return _trained[seed]
+
+
+def test_the_scenario_is_deep_normalized_with_free_weights_and_batch_norm():
+    bn, deep = load_scenario("batch-norm"), load_scenario("deep-normalized")
+    assert bn.network.layers == deep.network.layers and bn.network.activation == \
+        deep.network.activation
+    assert deep.network.constraint == "layer-simplex" and bn.network.constraint == "none"
+    assert all(bn.network.batch_norm) and not any(deep.network.batch_norm)
+    assert bn.lesson.watch and bn.lesson.pace and bn.lesson.focus
+    text = bn.description
+    for claim in ("Σw wanders far from 1", "above 2 in some layers and below 0 in others",
+                  "mean|a| stays above 0.5", "within 0.5", "0.5 to 1.2", "below 0.001",
+                  "variance about γ²", "test accuracy 95% or more",
+                  "normalise the signals, not the weights"):
+        assert claim in text
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_batch_norm_learns_while_the_weights_wander(seed):
+    t = lesson(seed)
+    assert not t.diverged and t.epoch_count == load_scenario("batch-norm").settings.epochs
+    e = t.evaluate()
+    assert e.accuracy >= 0.95  # the circle is learned
+    losses = t.history.column("test_loss")
+    assert losses[-1] < losses[0] / 2  # the loss falls
+    sums = [r.sum for r in t.readouts().layers]
+    assert max(sums) > 2 and min(sums) < 0  # Σw wanders far from 1, either way
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_every_hidden_signal_keeps_mean_near_0_and_variance_near_1(seed):
+    t = lesson(seed)
+    hidden = t.readouts().layers[:-1]
+    assert len(hidden) == 8
+    for r in hidden:
+        assert abs(r.signal_mean) < 0.5 and 0.5 < r.signal_var < 1.2
+        assert r.mean_abs_activation > 0.5
+        # mean β, variance γ², up to the last step's update (the signal is the last batch's,
+        # taken before it; γ and β are read after it)
+        assert r.signal_mean == pytest.approx(r.beta_mean, abs=0.02)
+        assert r.signal_var == pytest.approx(np.mean(r.gamma**2), rel=0.05)
+
+
+def test_deep_normalized_fades_where_batch_norm_holds():
+    scenario = load_scenario("deep-normalized")
+    t = scenario.build()
+    t.run(epochs=scenario.settings.epochs)
+    last = t.readouts().layers[-2]
+    assert last.signal_var < 1e-3 and last.mean_abs_activation < 0.05
+    assert lesson(0).readouts().layers[-2].signal_var > 0.5
