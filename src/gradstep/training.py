@@ -238,7 +238,8 @@ class Trainer:
             self.status = divergence_status(self.step_count + 1, s.learning_rate)
             return False
         np.copyto(old, new)  # in place: the per-layer views stay valid
-        net.commit_running()
+        if running is not None:
+            net.commit_running()
         net.version += 1
         self.optimizer.commit(state)
         return True

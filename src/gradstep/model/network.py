@@ -198,31 +198,38 @@ class Network:
         keep=True is the training pass: it stores what backward needs, normalises by the
         batch's statistics and proposes new running statistics (`proposed_running`, taken by
         commit_running). Without keep, normalised layers use the running statistics."""
-        running = None
-        if keep and self._normed_any:
+        if self._normed_any:
+            return self._forward_normed(x, keep, logits)
+        a = x
+        acts, zs = [x], []
+        for w, b, f in zip(self.weights, self.biases, self._forward):
+            z = a @ w
+            if self.bias:
+                z += b
+            a = f(z)
+            zs.append(z)
+            acts.append(a)
+        if keep:
+            self.last_activations, self._zs, self._norm_caches = acts, zs, {}
+        return (z, a) if logits else a
+
+    def _forward_normed(self, x, keep, logits):
+        """forward() for a network with batch norm: the same pass, normalising where it has it
+        (kept apart so that a network without batch norm pays nothing for it)."""
+        running = proposal = None
+        if keep:
             if len(x) < 2:
                 raise EditError("batch norm needs at least 2 samples in a training batch (one "
                                 "sample has no variance)")
             running = np.empty_like(self.running)
-            new_mean, new_var = self.norm_views(running, start=0)
-        a = x
-        acts, zs, caches = [x], [], []
-        for l, (w, b, f, normed) in enumerate(zip(self.weights, self.biases, self._forward,
-                                                  self._normed)):
+            proposal = self.norm_views(running, start=0)
+        a, acts, zs, caches = x, [x], [], {}
+        for l, (w, b, f) in enumerate(zip(self.weights, self.biases, self._forward)):
             z = a @ w
             if self.bias:
                 z += b
-            cache = None
-            if normed:
-                gamma, beta = self.gammas[l], self.betas[l]
-                if keep:
-                    z, xhat, inv_std, mean, var = bn.normalize(z, gamma, beta)
-                    cache = (xhat, inv_std)
-                    new_mean[l][...], new_var[l][...] = bn.running(
-                        self.running_mean[l], self.running_var[l], mean[0], var[0], len(x))
-                else:
-                    z = bn.evaluate(z, gamma, beta, self.running_mean[l], self.running_var[l])
-            caches.append(cache)
+            if self._normed[l]:
+                z = self._normalise(l, z, proposal, caches)
             a = f(z)
             zs.append(z)
             acts.append(a)
@@ -230,6 +237,20 @@ class Network:
             self.last_activations, self._zs, self._norm_caches = acts, zs, caches
             self.proposed_running = running
         return (z, a) if logits else a
+
+    def _normalise(self, l, z, proposal, caches):
+        """Batch norm of weight layer l's z. In the training pass (proposal: views of the new
+        running means and variances) by the batch's statistics, keeping what backward needs in
+        caches[l]; otherwise by the running statistics."""
+        gamma, beta = self.gammas[l], self.betas[l]
+        if proposal is None:
+            return bn.evaluate(z, gamma, beta, self.running_mean[l], self.running_var[l])
+        y, xhat, inv_std, mean, var = bn.normalize(z, gamma, beta)
+        caches[l] = (xhat, inv_std)
+        new_mean, new_var = proposal
+        new_mean[l][...], new_var[l][...] = bn.running(self.running_mean[l], self.running_var[l],
+                                                       mean[0], var[0], len(z))
+        return y
 
     @property
     def last_preactivations(self):
@@ -249,7 +270,7 @@ class Network:
         of the output layer, after forward(keep=True)."""
         acts, zs, gw, gb = self.last_activations, self._zs, self.grad_weights, self.grad_biases
         for l in range(self.depth - 1, -1, -1):
-            cache = self._norm_caches[l]
+            cache = self._norm_caches.get(l)
             if cache is not None:  # dz is dL/dy here: back through γ·ẑ + β to dL/dz
                 dz, self.grad_gammas[l][...], self.grad_betas[l][...] = \
                     bn.backward(dz, *cache, self.gammas[l])
