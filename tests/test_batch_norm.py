@@ -535,8 +535,14 @@ def test_the_weights_json_and_a_scenario_take_everything_back(tmp_path):
     np.testing.assert_array_equal(other.network.params, t.network.params)
     np.testing.assert_array_equal(other.network.running, t.network.running)
     plain = bn_trainer((3, 5, 4, 1), batch_norm=False)
-    with pytest.raises(EditError, match="gamma is for batch-normalised layers"):
+    before = plain.network.params.copy()
+    with pytest.raises(EditError, match=r"its batch norm layers \[off, on\] differ from the "
+                                        r"network's \[off, off\]"):
         load_weights(plain, tmp_path / "w.json")
+    swapped = bn_trainer((3, 5, 4, 1), batch_norm=[True, False])  # a layer of 4 vs one of 5
+    with pytest.raises(EditError, match=r"\[off, on\] differ from the network's \[on, off\]"):
+        load_weights(swapped, tmp_path / "w.json")
+    np.testing.assert_array_equal(plain.network.params, before)  # nothing loaded
 
 
 def test_networks_without_batch_norm_write_what_they_always_wrote():

@@ -78,7 +78,7 @@ def load_weights_edit(path):
     from gradstep.edits import LoadWeights
     from gradstep.model.spec import NORM_KEYS
     weights, biases, doc = read_weights_json(path)
-    norm = {key: doc[key] for key in NORM_KEYS if doc.get(key) is not None}
+    norm = {key: doc[key] for key in ("batch_norm", *NORM_KEYS) if doc.get(key) is not None}
     return LoadWeights(weights, biases, source=Path(path).name, norm=norm or None)
 
 

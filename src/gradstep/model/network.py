@@ -49,6 +49,11 @@ __all__ = ["Network", "DTYPES", "MAX_ABS_VALUE", "MAX_PARAMETERS", "check_seed",
            "parameter_count"]
 
 
+def _flags(flags):
+    """Batch norm per hidden layer in words: [on, off]."""
+    return "[" + ", ".join("on" if f else "off" for f in flags) + "]"
+
+
 class Network:
     def __init__(self, sizes, activations="tanh", output="linear", *, bias=True, init="xavier",
                  seed=0, constraint="none", dtype="float64", weights=None, biases=None,
@@ -521,11 +526,17 @@ class Network:
         """New values for every weight (and bias), same shapes; the constraint still holds after.
         norm: the keys gamma, beta, running_mean, running_var of a weights file (each a list
         with one vector per normalised hidden layer, or absent), for the layers this network
-        normalises."""
+        normalises, and batch_norm, which must then name those layers."""
         shapes = [w.shape for w in self.weights]
         weights = matrices(weights, shapes, "weights", self.dtype)
         loaded_biases = matrices(biases, [b.shape for b in self.biases], "biases", self.dtype)
-        loaded_norm = check_norm_values(norm or {}, self.sizes, self.batch_norm, self.dtype)
+        norm = norm or {}
+        if "batch_norm" in norm:
+            flags = check_batch_norm(norm["batch_norm"], self.depth - 1)
+            if list(flags) != self.batch_norm:
+                raise EditError(f"its batch norm layers {_flags(flags)} differ from the "
+                                f"network's {_flags(self.batch_norm)}")
+        loaded_norm = check_norm_values(norm, self.sizes, self.batch_norm, self.dtype)
         new = [self._enforce(w, f) for w, f in zip(weights, self.frozen)]
         for view, w in zip(self.weights, new):
             view[...] = w
