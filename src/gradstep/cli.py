@@ -9,6 +9,7 @@
                                  the losses and accuracy across them (--json)
     gradstep bench               steps per second against a plain numpy loop (--json)
     gradstep export SOURCE OUT   a trained network as .onnx, .safetensors, .json or .csv
+    gradstep serve [SCENARIO]    the app in web browsers (gradstep.web; --host, --port, --root)
 
 A subcommand is one entry of COMMANDS: a function adding its arguments to a subparser and a
 function running it. Every bad input ends with exit status 2 and one line on stderr,
@@ -37,10 +38,12 @@ from gradstep.interchange.command import add_export, run_export
 from gradstep.session import load_session, save_session
 from gradstep.scenarios.scenario import DEFAULT_SCENARIO, list_presets, load_scenario
 from gradstep.live import parse_pace
+from gradstep.pair import Lockstep
 from gradstep.settings import check_learning_rate
 from gradstep.sweep import MAX_COPIES, check_size
 from gradstep.sweep import summary as sweep_summary
 from gradstep.sweep import train as train_together
+from gradstep.web.command import add_serve, check_root, run_serve
 
 PROG = "gradstep"
 MAX_STEPS = 100_000_000
@@ -146,19 +149,26 @@ def open_source(args: argparse.Namespace):
             trainer.change_settings(learning_rate=args.lr)
         return trainer, label, trainer.settings.epochs
     scenario = load_scenario(args.scenario)
-    trainer = scenario.build(seed=args.seed, learning_rate=args.lr)
-    return trainer, scenario.lesson, scenario.settings.epochs
+    trainers = scenario.build_all(seed=args.seed, learning_rate=args.lr)
+    if len(trainers) > 1:  # side by side: B rides along, in lockstep (see run_train)
+        args.compare = (trainers[1], scenario.compare.title)
+    return trainers[0], scenario.lesson, scenario.settings.epochs
 
 
 def run_train(args: argparse.Namespace) -> int:
     csv_path = check_target(args.csv, "--csv") if args.csv is not None else None
     save_path = check_target(args.save, "--save") if args.save is not None else None
+    args.compare = None
     trainer, lesson, default_epochs = open_source(args)
+    target = trainer if args.compare is None else Lockstep([trainer, args.compare[0]])
     if args.steps is not None:
-        trainer.run(steps=args.steps)
+        target.run(steps=args.steps)
     else:
-        trainer.run(epochs=args.epochs or default_epochs)
+        target.run(epochs=args.epochs or default_epochs)
     result = summarize(lesson.name, trainer)
+    if args.compare is not None:
+        result["compare"] = {"title": args.compare[1],
+                             **summarize(lesson.name, args.compare[0])}
     if csv_path is not None:
         write_history(csv_path, trainer)
     if save_path is not None:
@@ -170,6 +180,10 @@ def run_train(args: argparse.Namespace) -> int:
         print(json.dumps(result, allow_nan=False))
     else:
         print(render(lesson, trainer, result))
+        if args.compare is not None:
+            print(f"\nB: {args.compare[1]}")
+            print("\n".join(render(lesson, args.compare[0], result["compare"])
+                            .splitlines()[1:]))
     return 0
 
 
@@ -448,10 +462,16 @@ def add_app(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--pace", type=pace, default=argparse.SUPPRESS, metavar="N|max",
                         help="epochs per second that r plays at, or max (default: the "
                              "scenario's)")
+    # A tab of gradstep serve: files go to the browser, reads stay under --root.
+    parser.add_argument("--web", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--root", help=argparse.SUPPRESS)
 
 
 def run_app(args: argparse.Namespace) -> int:
     """Check the scenario (or session file), then hand it to the Textual app (imported now)."""
+    if args.root is not None and not args.web:
+        raise UsageError("--root is an option of gradstep serve")
+    web = {"web": True, "root": args.root and check_root(args.root)} if args.web else {}
     if is_session(args.scenario):
         load_session(args.scenario)  # a bad file is refused here, in one line, before the app
         source = {"session": args.scenario}
@@ -459,7 +479,7 @@ def run_app(args: argparse.Namespace) -> int:
         source = {"scenario": load_scenario(args.scenario)}
     from gradstep.tui.app import launch_app  # imported here: the headless commands skip Textual
 
-    status = launch_app(**source, pace=getattr(args, "pace", "lesson"))
+    status = launch_app(**source, pace=getattr(args, "pace", "lesson"), **web)
     return status if isinstance(status, int) else 0
 
 
@@ -482,6 +502,8 @@ COMMANDS: dict[str, Command] = {
                      add_bench, run_bench),
     "export": Command("write a trained network for other tools (ONNX, safetensors, ...)",
                       add_export, run_export),
+    "serve": Command("serve the app to web browsers (one app process per tab)",
+                     add_serve, run_serve),
 }
 """Subcommands by name; a new one is one more entry here."""
 

@@ -37,6 +37,7 @@ from gradstep.lesson import FOCUS, Lesson
 from gradstep.live import DEFAULT_PACE, parse_pace
 from gradstep.model.spec import NetworkSpec
 from gradstep.scenarios.data import Dataset
+from gradstep.scenarios.features import check as check_features
 from gradstep.settings import TrainingSettings
 from gradstep.training import Snapshot, Trainer
 
@@ -49,8 +50,16 @@ class SessionError(GradstepError):
     """A session file that cannot be read; the message names the file."""
 
 
+def session_bytes(trainer, lesson=None) -> bytes:
+    """The session file's bytes, written nowhere (for a browser download)."""
+    buffer = io.BytesIO()
+    save_session(buffer, trainer, lesson)
+    return buffer.getvalue()
+
+
 def save_session(path, trainer, lesson=None):
-    """Write the trainer's whole state to `path` atomically, with its Lesson."""
+    """Write the trainer's whole state to `path` atomically, with its Lesson; or into `path`
+    when it is a binary file object (session_bytes)."""
     snap = trainer.snapshot()
     net = snap.network
     lesson = lesson or Lesson()
@@ -74,6 +83,8 @@ def save_session(path, trainer, lesson=None):
         arrays["order"] = snap.order
     for split, data in (("train", trainer.raw_train), ("test", trainer.raw_test)):
         arrays[f"{split}_x"], arrays[f"{split}_y"] = np.asarray(data.x), np.asarray(data.y)
+        if data.points is not None:
+            arrays[f"{split}_points"] = np.asarray(data.points)
     meta = {
         "format": FORMAT, "version": VERSION,
         "scenario": {"name": lesson.name, "title": lesson.title, "description": lesson.text,
@@ -92,10 +103,17 @@ def save_session(path, trainer, lesson=None):
                     "shapes": [list(shape) for shape in history.shapes]},
         "data": {"task": trainer.raw_train.task, "n_classes": trainer.raw_train.n_classes,
                  "feature_names": list(trainer.raw_train.feature_names),
-                 "target_names": list(trainer.raw_train.target_names)},
+                 "target_names": list(trainer.raw_train.target_names),
+                 "image": None if trainer.raw_train.image is None else
+                 list(trainer.raw_train.image),
+                 "features": None if trainer.raw_train.features is None else
+                 list(trainer.raw_train.features)},
     }
     arrays["meta"] = np.array(json.dumps(meta))
-    atomic_write(path, lambda f: np.savez(f, **arrays))
+    if hasattr(path, "write"):
+        np.savez(path, **arrays)
+    else:
+        atomic_write(path, lambda f: np.savez(f, **arrays))
 
 
 def load_session(path):
@@ -127,7 +145,8 @@ def _build(arrays):
     if meta["version"] == 1:
         n["layers"], n["activation"] = n.pop("sizes"), n.pop("activations")
     rng_state = n.pop("rng_state")
-    train, test = (_dataset(arrays[f"{s}_x"], arrays[f"{s}_y"], d) for s in ("train", "test"))
+    train, test = (_dataset(arrays[f"{s}_x"], arrays[f"{s}_y"], d, arrays.get(f"{s}_points"))
+                   for s in ("train", "test"))
     network = NetworkSpec.from_mapping(n).build()
     params = arrays["params"]
     if params.shape != network.params.shape or not np.all(np.isfinite(params)):
@@ -216,11 +235,23 @@ def _like(state, params):
     return state
 
 
-def _dataset(x, y, d):
+def _dataset(x, y, d, points=None):
     if x.ndim != 2 or len(x) != len(y) or not np.all(np.isfinite(x)):
         raise ValueError("the stored data is malformed")
     if d["task"] == "classification":
         if y.dtype.kind not in "iu" or (len(y) and (y.min() < 0 or y.max() >= d["n_classes"])):
             raise ValueError("the stored class labels are malformed")
+    image = d.get("image")
+    if image is not None and (len(image) != 2 or int(image[0]) * int(image[1]) != x.shape[1]):
+        raise ValueError("the stored picture shape does not match the inputs")
+    features = d.get("features")
+    if points is not None and (points.shape != (len(x), 2) or not np.all(np.isfinite(points))):
+        raise ValueError("the stored points do not match the data")
+    if features is not None and (points is None or check_features(features) is None
+                                 or len(features) != x.shape[1]):
+        raise ValueError("the stored features do not match the data")
     return Dataset(x, y, d["task"], int(d["n_classes"]), tuple(d["feature_names"]),
-                   tuple(d["target_names"]))
+                   tuple(d["target_names"]), None if image is None else
+                   (int(image[0]), int(image[1])),
+                   None if points is None else points.astype(float),
+                   None if features is None else tuple(features))

@@ -161,6 +161,21 @@ class Trainer:
             return self.network.forward(self.transform(x))
 
     @property
+    def on_plane(self) -> bool:
+        """Whether the data lie on a plane the screen can draw (two inputs, or features of
+        points of a plane)."""
+        return self.raw_train.points is not None
+
+    def plane_inputs(self, points):
+        """What the network takes (standardized when that is on) for points of the plane."""
+        return self.transform(self.raw_train.on_plane(points))
+
+    def predict_plane(self, points):
+        """The network's outputs at points (n, 2) of the plane."""
+        with np.errstate(all="ignore"):
+            return self.network.forward(self.plane_inputs(points))
+
+    @property
     def steps_per_epoch(self):
         return -(-len(self.x_train) // self.settings.batch_size)
 
@@ -173,9 +188,10 @@ class Trainer:
     def step(self):
         """One optimizer update on the next mini-batch. False when it diverged (nothing changed)."""
         with np.errstate(all="ignore"):  # overflow is caught by the divergence guard, not printed
-            return self._step()
+            return self.step_in_errstate()
 
-    def _step(self):
+    def step_in_errstate(self):
+        """step() for a caller that has already entered np.errstate (a loop of steps)."""
         if self.diverged:
             return False
         n = len(self.x_train)
@@ -268,7 +284,7 @@ class Trainer:
         done = 0
         with np.errstate(all="ignore"):
             for _ in range(steps or 0):
-                if not self._step():
+                if not self.step_in_errstate():
                     break
                 done += 1
                 if stop is not None and stop():

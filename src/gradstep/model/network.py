@@ -198,13 +198,20 @@ class Network:
         return value
 
     # ---- passes ------------------------------------------------------------------------
-    def forward(self, x, keep=False, logits=False):
-        """The output for inputs x (n, n_0); with logits=True, (z, a) of the output layer.
-        keep=True is the training pass: it stores what backward needs, normalises by the
-        batch's statistics and proposes new running statistics (`proposed_running`, taken by
-        commit_running). Without keep, normalised layers use the running statistics."""
+    def layer_outputs(self, x):
+        """Every neuron layer's activations for inputs x: [x, a_1, ..., a_L] (a pure read:
+        what a probe or a neuron's picture shows, nothing stored; normalised layers use their
+        running statistics)."""
+        return self.forward(x, every=True)
+
+    def forward(self, x, keep=False, logits=False, every=False):
+        """The output for inputs x (n, n_0); with logits=True, (z, a) of the output layer;
+        with every=True, the list of every layer's activations. keep=True is the training
+        pass: it stores what backward needs, normalises by the batch's statistics and proposes
+        new running statistics (`proposed_running`, taken by commit_running). Without keep,
+        normalised layers use the running statistics."""
         if self._normed_any:
-            return self._forward_normed(x, keep, logits)
+            return self._forward_normed(x, keep, logits, every)
         a = x
         acts, zs = [x], []
         for w, b, f in zip(self.weights, self.biases, self._forward):
@@ -216,9 +223,11 @@ class Network:
             acts.append(a)
         if keep:
             self.last_activations, self._zs, self._norm_caches = acts, zs, {}
+        if every:
+            return acts
         return (z, a) if logits else a
 
-    def _forward_normed(self, x, keep, logits):
+    def _forward_normed(self, x, keep, logits, every):
         """forward() for a network with batch norm: the same pass, normalising where it has it
         (kept apart so that a network without batch norm pays nothing for it)."""
         running = proposal = None
@@ -241,6 +250,8 @@ class Network:
         if keep:
             self.last_activations, self._zs, self._norm_caches = acts, zs, caches
             self.proposed_running = running
+        if every:
+            return acts
         return (z, a) if logits else a
 
     def _normalise(self, l, z, proposal, caches):

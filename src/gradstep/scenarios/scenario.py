@@ -22,6 +22,7 @@ from typing import Any
 from gradstep.errors import GradstepError, ScenarioError
 from gradstep.lesson import FOCUS, Lesson
 from gradstep.live import DEFAULT_PACE, parse_pace
+from gradstep.model.spec import KEYS as NETWORK_KEYS
 from gradstep.model.spec import NetworkSpec
 from gradstep.scenarios.data import DATA_KINDS, load_data
 from gradstep.scenarios.validate import describe, fail, require_table
@@ -31,7 +32,19 @@ from gradstep.training import Trainer
 __all__ = ["DEFAULT_SCENARIO", "Scenario", "load_scenario", "presets_dir", "list_presets"]
 
 DEFAULT_SCENARIO = "grades"
-TOP_LEVEL = ("name", "title", "description", "watch", "focus", "data", "network", "training")
+TOP_LEVEL = ("name", "title", "description", "watch", "focus", "data", "network", "training",
+             "compare")
+
+
+@dataclass(frozen=True, eq=False)
+class Compare:
+    """The second network of a side-by-side scenario: A's network and settings with the
+    [compare] table's keys changed."""
+
+    title: str
+    network: NetworkSpec
+    settings: TrainingSettings
+    changed: tuple[str, ...]   # the keys [compare] sets, for saying what B is
 
 
 @dataclass(frozen=True, eq=False)
@@ -44,6 +57,7 @@ class Scenario:
     data: dict[str, Any]
     network: NetworkSpec
     settings: TrainingSettings
+    compare: Compare | None = None
 
     @property
     def name(self) -> str:
@@ -65,23 +79,66 @@ class Scenario:
     def build(self, seed: int | None = None, learning_rate: float | None = None) -> Trainer:
         """Data, network and trainer; `seed` replaces the network's and trainer's seed (the
         data keep theirs), `learning_rate` the file's learning rate."""
+        return self.build_all(seed, learning_rate)[0]
+
+    def build_all(self, seed: int | None = None,
+                  learning_rate: float | None = None) -> list[Trainer]:
+        """[A], or [A, B] for a side-by-side scenario: B on the same data, shuffled by the same
+        seed (the same batches in the same order), its network and settings per [compare]."""
         train, test = load_data(self.data, self.path.parent, self.where)
-        spec = self.network if seed is None else self.network.replace(seed=seed)
-        settings = self.settings
-        try:
-            if learning_rate is not None:
-                settings = settings.changed(learning_rate=learning_rate)
-            return Trainer(spec.build(), train, test, settings, seed=spec.seed)
-        except GradstepError as error:
-            raise at_key(self.where, error) from None
+        parts = [(self.network, self.settings, "")]
+        if self.compare is not None:
+            parts.append((self.compare.network, self.compare.settings, "compare"))
+        trainers, first_seed = [], None
+        for spec, settings, section in parts:
+            spec = spec if seed is None else spec.replace(seed=seed)
+            first_seed = spec.seed if first_seed is None else first_seed
+            try:
+                if learning_rate is not None:
+                    settings = settings.changed(learning_rate=learning_rate)
+                trainers.append(Trainer(spec.build(), train, test, settings, seed=first_seed))
+            except GradstepError as error:
+                raise at_key(self.where, error, section) from None
+        return trainers
 
 
-def at_key(where: str, error: GradstepError) -> ScenarioError:
-    """A core error as a scenario file's one line: `file: [table] key: reason`."""
+def at_key(where: str, error: GradstepError, section: str = "") -> ScenarioError:
+    """A core error as a scenario file's one line: `file: [table] key: reason` (the table
+    `section` when given: [compare] holds keys of [network] and [training])."""
     if error.field is None:
-        return ScenarioError(f"{where}: {error}")
-    section, _, key = error.field.partition(".")
-    return fail(where, section, key or None, error.reason)
+        return ScenarioError(f"{where}: {'[' + section + '] ' if section else ''}{error}")
+    table, _, key = error.field.partition(".")
+    return fail(where, section or table, key or None, error.reason)
+
+
+def _compare(table: Any, where: str, network: NetworkSpec, settings: TrainingSettings,
+             title: str) -> Compare | None:
+    """The [compare] table: any keys of [network] and [training], and its own title."""
+    if table is None:
+        return None
+    table = dict(require_table(table, where, "compare"))
+    allowed = ("title",) + NETWORK_KEYS + TrainingSettings.names()
+    unknown = [k for k in table if k not in allowed]
+    if unknown:
+        raise fail(where, "compare", None, f"unknown key {describe(unknown[0])}; allowed: "
+                   f"title and the keys of [network] and [training]")
+    if not table:
+        raise fail(where, "compare", None, "must change at least one key of [network] or "
+                   "[training], or B would be A")
+    own = table.pop("title", f"{title}, with {', '.join(sorted(table))} changed")
+    if not isinstance(own, str) or not own.strip():
+        raise fail(where, "compare", "title", f"must be a string, got {describe(own)}")
+    net = {k: v for k, v in table.items() if k in NETWORK_KEYS}
+    training = {k: v for k, v in table.items() if k in TrainingSettings.names()}
+    try:
+        spec = NetworkSpec.from_mapping({**network.to_dict(), **net}) if net else network
+        if "layers" in net and "weights" not in net:
+            spec = spec.replace(weights=None, biases=None)
+        return Compare(" ".join(own.split()), spec,
+                       TrainingSettings.from_mapping({**settings.as_dict(), **training}),
+                       tuple(sorted(table)))
+    except GradstepError as error:
+        raise at_key(where, error, "compare") from None
 
 
 # --- reading and checking a file --------------------------------------------------------------
@@ -197,4 +254,5 @@ def load_scenario(name_or_path: str | Path) -> Scenario:
         raise ScenarioError(f"{where}: focus: must be a list of readouts among "
                             f"{', '.join(FOCUS)}, got {describe(focus)}")
     lesson = Lesson(name, title, description, watch, pace, tuple(focus))
-    return Scenario(lesson, path, data, network, settings)
+    compare = _compare(document.get("compare"), where, network, settings, title)
+    return Scenario(lesson, path, data, network, settings, compare)

@@ -8,15 +8,16 @@ the next frame reads the trainer (painter.py draws the frames).
 
 from __future__ import annotations
 
-from textual import on
+from textual import events, on
 from textual.app import App, ComposeResult
-from textual.containers import Horizontal, VerticalScroll
+from textual.containers import Container, Horizontal, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Footer
 
 from gradstep import selection
 from gradstep.edits import Freeze, Nudge, Reinitialize
 from gradstep.errors import GradstepError
+from gradstep.files import Reads
 from gradstep.live import next_pace, pace_words
 from gradstep.tui import editing, keep, layout
 from gradstep.tui.commands import GradstepCommands
@@ -29,9 +30,11 @@ from gradstep.tui.screens.settings import SettingsScreen
 from gradstep.tui.widgets.lesson import Lesson
 from gradstep.tui.widgets.loss_plot import LossPlot
 from gradstep.tui.widgets.network_pane import NetworkPane
+from gradstep.tui.widgets.neuron_map import NeuronMap
 from gradstep.tui.widgets.output_view import OutputView
 from gradstep.tui.widgets.readouts_view import ReadoutsView
 from gradstep.tui.widgets.status_line import StatusLine
+from gradstep.tui.widgets.sums_plot import SumsPlot
 from gradstep.tui.widgets.weights_grid import WeightsGrid
 from gradstep.workspace import Workspace
 
@@ -47,10 +50,13 @@ class GradstepApp(App[int]):
     COMMAND_TABLE = COMMAND_TABLE
     BINDINGS = bindings()
 
-    def __init__(self, workspace: Workspace, driver_class=None) -> None:
+    def __init__(self, workspace: Workspace, driver_class=None, web: bool = False) -> None:
         super().__init__(driver_class=driver_class)
         self.workspace = workspace
+        self.downloads = keep.Downloads() if web else None  # web: files go to the browser
         self.layer = 0        # the selected weight layer
+        self.show_sums = False  # w: the sums plot in the loss plot's place (when one fits)
+        self.show_neurons = False  # v: neuron pictures in the network list's place
         self.painter = Painter(self)
         self.sub_title = workspace.lesson.name
 
@@ -58,7 +64,8 @@ class GradstepApp(App[int]):
         self.workspace.on_run_stopped = lambda diverged: self.post_message(
             TrainingStopped(diverged))
         for pane, title in (("#network", "network"), ("#readouts", "weight sums"),
-                            ("#loss", "loss"), ("#output", "output")):
+                            ("#loss", "loss"), ("#sums", "Σw over time (w)"),
+                            ("#output", "output")):
             self.query_one(pane).border_title = title
         self.query_one(Lesson).show(self.workspace.lesson, short=True)
         self.query_one(ReadoutsView).focus = self.workspace.lesson.focus
@@ -72,10 +79,13 @@ class GradstepApp(App[int]):
         with Horizontal(id="top"):
             with VerticalScroll(id="network"):
                 yield NetworkPane()
+            yield NeuronMap(id="neurons")
             yield WeightsGrid(id="weights")
             yield ReadoutsView(id="readouts")
         with Horizontal(id="bottom"):
-            yield LossPlot(id="loss")
+            with Container(id="plots"):
+                yield LossPlot(id="loss")
+                yield SumsPlot(id="sums")
             yield OutputView(id="output")
         yield StatusLine(id="status")
         yield Footer(compact=True)
@@ -228,7 +238,32 @@ class GradstepApp(App[int]):
 
     # ---- panes and screens -------------------------------------------------------------
     def action_toggle_log(self) -> None:
-        self.query_one(LossPlot).toggle_log()
+        for plot in (self.query_one(LossPlot), self.query_one(SumsPlot)):
+            if plot.display:
+                plot.toggle_log()
+        self.redraw()
+
+    def action_compare(self) -> None:
+        self.notify(self.workspace.toggle_compare())
+        self.redraw()
+
+    def action_switch(self) -> None:
+        try:
+            self.notify(self.workspace.switch())
+        except GradstepError as e:
+            self.notify(str(e), severity="warning")
+        self.redraw()
+
+    def action_toggle_neurons(self) -> None:
+        """v: pictures of what each neuron does in the network list's place."""
+        self.show_neurons = not self.show_neurons
+        layout.arrange(self)
+        self.redraw()
+
+    def action_toggle_sums(self) -> None:
+        """w: the Σw-over-time plot instead of the loss (both show when there is room)."""
+        self.show_sums = not self.show_sums
+        layout.arrange(self)
         self.redraw()
 
     def action_lesson(self) -> None:
@@ -270,7 +305,7 @@ class GradstepApp(App[int]):
         keep.save_then(self, lambda: None)
 
     def action_open(self) -> None:
-        keep.ask_unsaved(self, "open another session", lambda: keep.prompt_open(self))
+        keep.prompt_open(self)
 
     def action_export(self) -> None:
         keep.export_menu(self)
@@ -287,18 +322,27 @@ class GradstepApp(App[int]):
     def action_load_weights(self) -> None:
         keep.prompt_export(self, "load_weights")
 
+    def on_delivery_complete(self, event: events.DeliveryComplete) -> None:
+        keep.arrived(self, event.key)
+
+    def on_delivery_failed(self, event: events.DeliveryFailed) -> None:
+        keep.failed(self, event.key, event.exception)
+
     def action_quit(self) -> None:
         self.workspace.pause()
         keep.ask_unsaved(self, "quit", lambda: self.exit(0))
 
 
-def launch_app(scenario=None, *, session=None, pace="lesson") -> int:
+def launch_app(scenario=None, *, session=None, pace="lesson", web=False, root=None) -> int:
     """Run the app on a scenario, or on a saved session file (a path), until the person quits;
     the exit code. A bad session file raises SessionError before the app starts. pace: epochs
-    per second for `r`, None for max, "lesson" for the scenario's own."""
+    per second for `r`, None for max, "lesson" for the scenario's own. web: in a browser
+    (gradstep serve), where files are downloads and reads stay under root."""
     workspace = Workspace.from_session(session, pace) if session is not None else \
         Workspace.from_scenario(scenario, pace)
-    app = GradstepApp(workspace)
+    if web:
+        workspace.reads = Reads.under(root)
+    app = GradstepApp(workspace, web=web)
     result = app.run()
     workspace.pause()
     return result if isinstance(result, int) else app.return_code or 0

@@ -25,9 +25,16 @@ COMMAND_TABLE = [
                                                          "layer (▸)"),
     ("c", "cycle_activation", "Activation", "cycle the activation of the selected layer (▸)"),
     ("z", "resize_layer", "Size", "type the number of neurons of the selected hidden layer (▸)"),
+    ("b", "switch", "A/B", "two networks side by side: the grid and edits act on the other one"),
+    ("B", "compare", "Compare", "B: a copy of A beside it, trained in lockstep (change B's "
+                                "settings alone); again: B removed"),
     ("s", "settings", "Settings", "learning rate, batch size, optimizer, loss, L1, L2, "
                                   "constraint, standardize"),
-    ("g", "toggle_log", "Log loss", "loss plot: linear or log scale"),
+    ("g", "toggle_log", "Log scale", "plots: y axis auto, log or linear"),
+    ("v", "toggle_neurons", "Neurons", "pictures of what each neuron computes over the input "
+                                       "plane (bars of mean |activation| for other data)"),
+    ("w", "toggle_sums", "Σw plot", "the weight sums over time instead of the loss (both "
+                                    "show on a large screen)"),
     ("p", "pick", "Scenarios", "load another scenario"),
     ("l", "lesson", "Lesson", "show or hide the scenario's lesson"),
     ("u", "undo", "Undo", "undo the last change or block of training steps"),

@@ -19,6 +19,7 @@ NETWORK_WIDE, NETWORK_NARROW = 28, 24
 NETWORK_FROM = 100       # columns from which the network pane is shown
 MIN_TOP, MIN_BOTTOM_SHORT, MIN_BOTTOM_TALL = 6, 11, 13
 TALL = 32
+BOTH_PLOTS_WIDE, BOTH_PLOTS_TALL = 160, 48  # from here the loss and the Σw plots both show
 
 
 def _set(widget, name: str, value) -> None:
@@ -42,7 +43,9 @@ def top_wanted(app) -> int:
     grid = app.query_one(WeightsGrid).wanted_height
     readouts = app.query_one(ReadoutsView).rows_needed
     network = app.query_one(NetworkPane).rows_needed
-    return max(grid, readouts, min(network, grid + 4)) + 2
+    neurons = app.query_one("#neurons")
+    pictures = neurons.virtual_size.height if neurons.display else 0
+    return max(grid, readouts, min(network, grid + 4), pictures) + 2
 
 
 def lesson_fits(app, width: int, height: int) -> bool:
@@ -62,9 +65,12 @@ def shape(app):
     from gradstep.tui.widgets.weights_grid import WeightsGrid
 
     grid, output = app.query_one(WeightsGrid), app.query_one(OutputView)
-    return (tuple(app.size), app.query_one(Lesson).short, grid.dims, grid.label_width,
+    return (tuple(app.size), app.query_one(Lesson).short, app.show_sums, app.show_neurons,
+            app.query_one("#neurons").wanted_width, app.query_one("#neurons").virtual_size.height,
+            grid.dims,
+            grid.label_width,
             app.query_one(ReadoutsView).rows_needed, app.query_one(NetworkPane).rows_needed,
-            output.mode, output.caption_rows)
+            output.mode, output.caption_rows, output.probe is None, output.pair is None)
 
 
 def arrange(app) -> None:
@@ -86,20 +92,40 @@ def arrange(app) -> None:
     bottom = rest - top
 
     grid = app.query_one(WeightsGrid)
-    shown = width >= NETWORK_FROM  # narrower, the grid's title names the layers instead
-    _set(app.query_one("#network"), "display", "block" if shown else "none")
-    grid.show_layers = not shown
-    network = (NETWORK_WIDE if width >= 110 else NETWORK_NARROW) if shown else 0
+    # the network list; the neuron pictures beside it on a wide screen, in its place on `v`
+    neurons = app.query_one("#neurons")
+    pictures = app.show_neurons or width >= BOTH_PLOTS_WIDE
+    listed = width >= NETWORK_FROM and not (app.show_neurons and width < BOTH_PLOTS_WIDE)
+    _set(app.query_one("#network"), "display", "block" if listed else "none")
+    _set(neurons, "display", "block" if pictures else "none")
+    grid.show_layers = not listed
+    network = (NETWORK_WIDE if width >= 110 else NETWORK_NARROW) if listed else 0
     _set(app.query_one("#network"), "width", network or NETWORK_NARROW)
+    if pictures:
+        wide = max(20, min(neurons.wanted_width, int(0.4 * width)))
+        _set(neurons, "width", wide)
+        network += wide
     columns = grid.dims[1] or 1
     wanted = grid.label_width + columns * CELL + 3   # border and scroll bar
-    room = width - network - 34                      # the sums keep at least 34 columns
+    # the sums hold the lessons' proofs: they keep half of what is left, at least 34 columns
+    room = width - network - max(34, min(56, (width - network) // 2))
     _set(grid, "width", max(24, min(wanted, room)))
+
+    # the sums over time beside (wide) or under (tall) the loss when there is room, else `w`
+    # chooses one of the two
+    both = width >= BOTH_PLOTS_WIDE or height >= BOTH_PLOTS_TALL
+    plots = app.query_one("#plots")
+    _set(plots, "layout", "horizontal" if width >= BOTH_PLOTS_WIDE else "vertical")
+    _set(app.query_one("#loss"), "display", "block" if both or not app.show_sums else "none")
+    _set(app.query_one("#sums"), "display", "block" if both or app.show_sums else "none")
 
     output = app.query_one(OutputView)
     if output.mode == "heatmap":
         canvas_rows = max(3, bottom - 2 - output.caption_rows)
         wanted = 2 * canvas_rows + 2
-        _set(output, "width", max(22, min(wanted, width - 30)))
+        least = 40 if output.probe is not None else 22  # the probe's lines need room
+        if output.pair:  # two heatmaps side by side
+            wanted, least = 2 * wanted - 1, 2 * least
+        _set(output, "width", max(least, min(wanted, width - 30)))
     else:
         _set(output, "width", "1fr")

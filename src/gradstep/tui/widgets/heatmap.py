@@ -14,6 +14,9 @@ import numpy as np
 from rich.color import Color
 from rich.segment import Segment
 from rich.style import Style
+from textual import events
+from textual.binding import Binding
+from textual.message import Message
 from textual.strip import Strip
 from textual.widget import Widget
 
@@ -50,6 +53,9 @@ def half_block_strips(top: np.ndarray, bottom: np.ndarray, cache: dict) -> list[
         strips.append(Strip(segments, width))
     return strips
 
+
+
+PROBE_COLOR = 0xFF00FF   # magenta: no prediction or point is ever painted this colour
 
 
 @dataclass(frozen=True)
@@ -91,8 +97,33 @@ def fit_view(lo, hi, width: int, height: int) -> View:
     return View((width - w) // 2, ((height - h) // 2) & ~1, w, h, lo, hi)
 
 
-class HeatmapCanvas(Widget):
-    """The network's output over the plane of its two inputs, training points on top."""
+class HeatmapCanvas(Widget, can_focus=True):
+    """The network's output over the plane of its two inputs, training points on top. When it
+    has the focus (click it, or Tab), the arrow keys and the mouse move a probe over the plane:
+    the output pane then reads the network at that point."""
+
+    BINDINGS = [
+        Binding("up", "probe(0, -1)", "Probe up", show=False),
+        Binding("down", "probe(0, 1)", "Probe down", show=False),
+        Binding("left", "probe(-1, 0)", "Probe left", show=False),
+        Binding("right", "probe(1, 0)", "Probe right", show=False),
+        Binding("shift+up", "probe(0, -4)", show=False),
+        Binding("shift+down", "probe(0, 4)", show=False),
+        Binding("shift+left", "probe(-4, 0)", show=False),
+        Binding("shift+right", "probe(4, 0)", show=False),
+    ]
+
+    class Probed(Message):
+        """The probe moved to a point of the input plane (None: it left)."""
+
+        def __init__(self, canvas, point) -> None:
+            super().__init__()
+            self.canvas = canvas
+            self.point = point
+
+        @property
+        def control(self):
+            return self.canvas
 
     DEFAULT_CSS = """
     HeatmapCanvas {
@@ -108,6 +139,7 @@ class HeatmapCanvas(Widget):
         self._styles: dict[int, Style] = {}
         self.pixels: np.ndarray | None = None   # (2·rows, width) 0xRRGGBB, for tests and reuse
         self.view: View | None = None
+        self.probe: tuple[int, int] | None = None  # (column, pixel row) of the probe
 
     def show(self, trainer) -> None:
         self._trainer = trainer
@@ -125,7 +157,8 @@ class HeatmapCanvas(Widget):
             self.refresh()
             return
         data = trainer.raw_train
-        both = np.concatenate([data.x, trainer.raw_test.x]) if len(trainer.raw_test) else data.x
+        both = np.concatenate([data.points, trainer.raw_test.points]) \
+            if len(trainer.raw_test) else data.points
         lo, hi = domain(both)
         self.view = view = fit_view(lo, hi, width, 2 * rows)
         left, top, w, h = view.left, view.top, view.width, view.height
@@ -134,20 +167,60 @@ class HeatmapCanvas(Widget):
         grid = np.empty((h, w, 2))
         grid[..., 0] = xs[None, :]
         grid[..., 1] = ys[:, None]
-        out = trainer.predict(grid.reshape(-1, 2))
+        out = trainer.predict_plane(grid.reshape(-1, 2))
         colors = output_colors(np.asarray(out).reshape(h * w, -1), trainer)
         pixels = np.full((2 * rows, width), self._background(), np.int64)
         plane = pack(colors).reshape(h, w)
         shown = pick(len(data.x), max(MAX_POINTS, 1))
         if len(shown):
-            col, row = view.pixel_of(data.x[shown])
+            col, row = view.pixel_of(data.points[shown])
             plane[row, col] = pack(target_colors(data.subset(shown), trainer))
         pixels[top:top + h, left:left + w] = plane
         self.pixels = pixels
+        if self.probe is not None and self.has_focus:  # the probe: a white pixel, boxed
+            column, row = self._clamp(*self.probe)
+            pixels = pixels.copy()
+            pixels[row, column] = PROBE_COLOR
         if len(self._styles) > 4096:
             self._styles.clear()
         self._strips = half_block_strips(pixels[0::2], pixels[1::2], self._styles)
         self.refresh()
+
+    # ---- the probe ---------------------------------------------------------------------
+    def _clamp(self, column: int, row: int) -> tuple[int, int]:
+        v = self.view
+        return (min(max(column, v.left), v.left + v.width - 1),
+                min(max(row, v.top), v.top + v.height - 1))
+
+    def _move_probe(self, column: int, row: int) -> None:
+        if self.view is None:
+            return
+        self.probe = self._clamp(column, row)
+        self.post_message(self.Probed(self, self.view.point_at(*self.probe)))
+        self._rebuild()
+
+    def action_probe(self, dx: int, dy: int) -> None:
+        if self.view is None:
+            return
+        column, row = self.probe or (self.view.left + self.view.width // 2,
+                                     self.view.top + self.view.height // 2)
+        self._move_probe(column + dx, row + dy)
+
+    def on_click(self, event: events.Click) -> None:
+        self.focus()
+        self._move_probe(event.x, 2 * event.y)
+
+    def on_mouse_move(self, event: events.MouseMove) -> None:
+        if self.has_focus and self.probe is not None:
+            self._move_probe(event.x, 2 * event.y)
+
+    def on_focus(self) -> None:
+        self.action_probe(0, 0)
+
+    def on_blur(self) -> None:
+        self.post_message(self.Probed(self, None))
+        if self.view is not None:
+            self._rebuild()
 
     def _background(self) -> int:
         color = self.rich_style.bgcolor

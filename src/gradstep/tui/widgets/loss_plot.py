@@ -20,6 +20,8 @@ from gradstep.tui.widgets.step_plot import (  # noqa: F401  (re-exported for tes
 TRAIN_COLOR = (8, 119, 189)    # playground blue
 TEST_COLOR = (245, 147, 34)    # playground orange
 BATCH_COLOR = (88, 88, 96)     # faint: each mini-batch
+B_TRAIN_COLOR = (39, 174, 96)  # B, beside A: green and red
+B_TEST_COLOR = (231, 76, 60)
 
 
 def running_mean(y: np.ndarray, window: int) -> np.ndarray:
@@ -36,8 +38,26 @@ class LossPlot(StepPlot):
     """Train (blue, the mean of an epoch of mini-batches; each batch faint) and test (orange)
     loss against the step."""
 
+    pair = None  # A and B, when two networks learn side by side
+
+    def update_from(self, trainer, layer: int = 0) -> None:
+        self.pair = None
+        super().update_from(trainer, layer)
+
+    def update_pair(self, workspace, layer: int = 0) -> None:
+        """A's train and test loss (blue, orange) beside B's (green, red)."""
+        self.pair = list(workspace.trainers)
+        super().update_from(workspace.trainer, layer)
+
     def title_text(self) -> str:
         width = (self.size.width or 80) - 12  # plotext drops a title wider than its canvas
+        if self.pair:
+            for title in (f"A: train blue, test orange · B: train green, test red · "
+                          f"{self.scale_words()}", "A blue/orange · B green/red",
+                          "A · B"):
+                if len(title) <= width:
+                    return title
+            return ""
         for title in (f"blue: train (epoch mean) · grey: batches · orange: test · "
                       f"{self.scale_words()}",
                       f"blue: train · grey: batches · orange: test · {self.scale_words()}",
@@ -47,6 +67,22 @@ class LossPlot(StepPlot):
         return self.scale_words()
 
     def series(self, trainer, width: int) -> list[Series]:
+        if self.pair:
+            curves = []
+            for t, (train, test) in zip(self.pair, ((TRAIN_COLOR, TEST_COLOR),
+                                                    (B_TRAIN_COLOR, B_TEST_COLOR))):
+                mean, test_curve = self._curves(t)
+                curves += [Series(test_curve.x, test_curve.y, test),
+                           Series(mean.x, mean.y, train, marks=t is trainer)]
+            return curves
+        return self._single(trainer)
+
+    def _curves(self, trainer):
+        """(the train trend, the test loss) of one trainer."""
+        curves = self._single(trainer)
+        return curves[-1], curves[-2]
+
+    def _single(self, trainer) -> list[Series]:
         history = trainer.history
         n = len(history)  # read once: a running trainer may add rows meanwhile
         steps = history.column("step")[:n]
@@ -57,13 +93,10 @@ class LossPlot(StepPlot):
             steps = np.append(steps, step)
             test, train = np.append(test, now.test_loss), np.append(train, now.train_loss)
         bx, by = history.losses()
-        curves = []
+        # drawn in this order: the faint batches behind, the test loss, the train trend on top
         if len(by):
             window = max(1, getattr(trainer, "steps_per_epoch", 1) // history.stride)
-            curves.append(Series(bx, running_mean(by, window), TRAIN_COLOR))
-            curves.append(Series(bx, by, BATCH_COLOR, points=True))
-            curves.reverse()  # the faint batches first, behind the mean
-        else:  # no step yet: the evaluation at step 0
-            curves.append(Series(steps, train, TRAIN_COLOR))
-        curves.append(Series(steps, test, TEST_COLOR))
-        return curves
+            return [Series(bx, by, BATCH_COLOR, points=True),
+                    Series(steps, test, TEST_COLOR),
+                    Series(bx, running_mean(by, window), TRAIN_COLOR, marks=True)]
+        return [Series(steps, test, TEST_COLOR), Series(steps, train, TRAIN_COLOR, marks=True)]

@@ -34,8 +34,9 @@ def number(value: float | None, width: int = WIDTH) -> str:
         text = "∞" if value > 0 else "-∞"
     elif value == 0:
         text = "0"
-    elif 1e-2 <= abs(value) < 1e5:
-        text = f"{value:.{max(0, 3 - math.floor(math.log10(abs(value))))}f}"
+    elif 1e-2 <= abs(float(f"{value:.4g}")) < 1e5:  # as rounded: 0.99996 is 1.000, not 1.0000
+        rounded = float(f"{value:.4g}")
+        text = f"{value:.{max(0, 3 - math.floor(math.log10(abs(rounded))))}f}"
     else:
         exponent = int(f"{value:e}".split("e")[1])
         mantissa = value / 10.0 ** exponent
@@ -56,6 +57,27 @@ COLUMNS = (  # (header, field), in reading order; wrapped into further tables wh
     ("Σw", "sum"), ("Σ|w|", "abs_sum"), ("Σw²", "sq_sum"), ("Σb", "bias_sum"),
     ("‖∇‖", "grad_norm"), ("mean|a|", "mean_abs_activation"),
 )
+
+
+BARRED = ("grad_norm", "mean_abs_activation")  # shown with a bar on a log scale too
+BAR = 8                       # cells of a bar
+BAR_LOW, BAR_HIGH = -5, 1     # a bar spans 1e-5 (empty) to 10 (full): a decade is 1⅓ cells
+EIGHTHS = " ▏▎▍▌▋▊▉█"
+
+
+def log_bar(value: float | None, cells: int = BAR) -> str:
+    """A bar whose length is log10(value) between 1e-5 and 10: a vanishing signal is a
+    staircase of shrinking bars down the layers."""
+    if value is None or not math.isfinite(value) or value <= 0:
+        return " " * cells
+    t = (math.log10(value) - BAR_LOW) / (BAR_HIGH - BAR_LOW)
+    eighths = round(min(max(t, 0.0), 1.0) * cells * 8)
+    full, part = divmod(eighths, 8)
+    return ("█" * full + (EIGHTHS[part] if part else "")).ljust(cells)
+
+
+def column_width(field: str) -> int:
+    return WIDTH + (BAR + 1 if field in BARRED else 0)
 
 
 def layer_label(sizes, layer: int) -> str:
@@ -90,17 +112,38 @@ class ReadoutsView(VerticalScroll):
     def compose(self):
         yield Static(id="readouts-body")
 
+    def update_from(self, trainer, layer: int = 0) -> None:
+        self._trainer, self._layer, self._pair = trainer, layer, None
+        width = max(20, (self.size.width or 80) - 1)
+        self._show(self.render_readouts(trainer, layer, width, self.focus), width)
+
+    def update_pair(self, workspace, layer: int = 0) -> None:
+        """A's readouts and B's side by side, each under its name."""
+        self._trainer, self._layer, self._pair = workspace.trainer, layer, workspace
+        width = max(20, (self.size.width or 80) - 1)
+        half = max(10, (width - 3) // 2)
+        grid = Table.grid(padding=(0, 3, 0, 0), expand=False)
+        grid.add_column(width=half)
+        grid.add_column(width=half)
+        titles = [Text("A", style="bold reverse" if workspace.active == 0 else "bold"),
+                  Text("B: " + workspace.compare_title, style="bold reverse"
+                       if workspace.active == 1 else "bold", no_wrap=True, overflow="ellipsis")]
+        grid.add_row(*titles)
+        grid.add_row(*(self.render_readouts(t, layer, half, self.focus)
+                       for t in workspace.trainers))
+        self._show(grid, width)
+
     def on_resize(self) -> None:
-        if getattr(self, "_trainer", None) is not None:
+        if getattr(self, "_pair", None) is not None:
+            self.update_pair(self._pair, self._layer)
+        elif getattr(self, "_trainer", None) is not None:
             self.update_from(self._trainer, self._layer)
 
-    def update_from(self, trainer, layer: int = 0) -> None:
-        self._trainer, self._layer = trainer, layer
-        width = max(20, (self.size.width or 80) - 1)
-        self.body = self.render_readouts(trainer, layer, width, self.focus)
+    def _show(self, body, width: int) -> None:
+        self.body = body
         self.rows_needed = len(Console(width=width, color_system=None)
-                               .render_lines(self.body, pad=False))
-        self.query_one("#readouts-body", Static).update(self.body)
+                               .render_lines(body, pad=False))
+        self.query_one("#readouts-body", Static).update(body)
 
     # ---- building (pure: trainer in, Rich renderable out) -------------------------------
     @classmethod
@@ -111,20 +154,33 @@ class ReadoutsView(VerticalScroll):
         names = trainer_names(trainer)
         parts = cls._proofs(trainer, readouts, names)
         label_width = max(len("total"), *(len(layer_label(net.sizes, l)) for l in range(net.depth)))
-        fits = max(1, (width - label_width - 1) // (WIDTH + 1))
         columns = sorted(COLUMNS, key=lambda c: c[1] not in focus)  # the lesson's first
-        parts += [cls._table(trainer, readouts, layer, label_width, columns[start:start + fits])
-                  for start in range(0, len(columns), fits)]
+        parts += [cls._table(trainer, readouts, layer, label_width, group)
+                  for group in cls._groups(columns, width - label_width - 1)]
         parts += cls._neuron_sums(trainer, readouts, layer, names, width)
         return Group(*parts)
+
+    @staticmethod
+    def _groups(columns, room: int):
+        """The columns in tables that each fit `room` cells, in order."""
+        groups, group, used = [], [], 0
+        for column in columns:
+            cells = column_width(column[1]) + 1
+            if group and used + cells > room:
+                groups.append(group)
+                group, used = [], 0
+            group.append(column)
+            used += cells
+        return groups + [group] if group else groups
 
     @classmethod
     def _table(cls, trainer, readouts, layer, label_width, columns):
         net = trainer.network
         table = _table()
         table.add_column("layer", width=label_width, no_wrap=True)
-        for header, _ in columns:
-            table.add_column(header, justify="right", width=WIDTH, no_wrap=True)
+        for header, field in columns:
+            table.add_column(header, justify="right" if field not in BARRED else "left",
+                             width=column_width(field), no_wrap=True)
         for r in readouts.layers:
             style = "reverse" if r.layer == layer and net.depth > 1 else ""
             table.add_row(Text(layer_label(net.sizes, r.layer), style=style),
@@ -140,8 +196,15 @@ class ReadoutsView(VerticalScroll):
         for _, field in columns:
             if field == "sum":
                 cells.append(Text(number(r.sum), style=sum_style(r.sum)))
-            elif total and field in ("grad_norm", "mean_abs_activation"):
+            elif total and field in BARRED:
                 cells.append(Text(""))
+            elif field in BARRED:
+                value = getattr(r, field)
+                cell = Text(number(value))
+                cell.append(" " + log_bar(value), style="green" if value is not None and
+                            value >= 1e-2 else "yellow" if value is not None and value >= 1e-4
+                            else "red")
+                cells.append(cell)
             else:
                 cells.append(Text(number(getattr(r, field))))
         return cells

@@ -28,6 +28,7 @@ class Series:
     color: tuple
     marker: str = "braille"
     points: bool = False   # scatter instead of a line
+    marks: bool = False    # many edits are marked as points on this curve
 
 
 def downsample(x: np.ndarray, y: np.ndarray, max_points: int) -> tuple[np.ndarray, np.ndarray]:
@@ -191,7 +192,8 @@ class StepPlot(PlotextPlot):
         # ticks across clear_data, so a linear axis's ticks would reach a log axis
         ticks_y = y_ticks(y_lo, y_hi, self.log_drawn, 5 if height >= 8 else 3) if shown else []
         marks = self._edit_marks(np.unique(np.asarray(trainer.history.edits, float)),
-                                 curves[0] if curves else None, width)
+                                 next((c for c in curves if c.marks), curves[0])
+                                 if curves else None, width)
         title = self.title_text()
 
         def put() -> None:

@@ -113,7 +113,18 @@ class WeightsGrid(ScrollView, can_focus=True):
         self._styles: dict = {}
 
     # ---- data --------------------------------------------------------------------------
+    owner = ""  # "A" or "B" when two networks learn side by side
+
+    def update_pair(self, workspace, layer: int = 0) -> None:
+        """The selected network's weights (b switches), its name in the title."""
+        self.owner = workspace.name_of(workspace.active)
+        self._draw(workspace.trainer, layer)
+
     def update_from(self, trainer, layer: int = 0) -> None:
+        self.owner = ""
+        self._draw(trainer, layer)
+
+    def _draw(self, trainer, layer: int = 0) -> None:
         net = trainer.network
         layer = max(0, min(layer, net.depth - 1))
         self.weight_layer = layer
@@ -130,7 +141,8 @@ class WeightsGrid(ScrollView, can_focus=True):
         self._scale = biggest if math.isfinite(biggest) and biggest > 0 else 1.0
         n, m = w.shape
         layers = "-".join(map(str, net.sizes))
-        self.border_title = f"weights W{layer} ({n}×{m})" + \
+        self.border_title = (f"{self.owner}: " if self.owner else "") + \
+            f"weights W{layer} ({n}×{m})" + \
             (f" of {layers} ([ ])" if self.show_layers else "")
         r, c = self.cursor
         self.cursor = (min(r, self.editable_rows - 1), min(c, m - 1))
