@@ -237,6 +237,9 @@ def test_training_uses_the_batch_and_evaluation_uses_the_running_statistics():
                      np.sqrt(net.running_var[0] + EPS) + net.betas[0])
     np.testing.assert_allclose(t.predict(t.raw_train.x), hidden @ net.weights[1] +
                                net.biases[1], rtol=1e-12, atol=1e-14)
+    outputs = net.layer_outputs(x)  # what the probe and the neuron pictures read
+    np.testing.assert_allclose(outputs[1], hidden, rtol=1e-13, atol=1e-15)  # formula order
+    np.testing.assert_array_equal(outputs[-1], net.forward(x))
     before = everything(net)
     t.evaluate()
     t.predict(t.raw_train.x[:1])  # a single point evaluates fine: no batch statistics needed
