@@ -40,12 +40,15 @@ from gradstep.training import Trainer, TrainingSettings
 PRESETS = list_presets()
 TOLERANCE = {"float32": 1e-5, "float64": 1e-12}
 LEAKY_FLOAT64 = 1e-7  # ONNX's LeakyRelu alpha is a 32-bit float attribute (see the test below)
+NORM_FLOAT64 = 1e-9  # so is BatchNormalization's epsilon (measured: 4e-12 on batch-norm)
 
 
 def tolerance(trainer):
     net = trainer.network
     if net.dtype == np.float64 and "leaky-relu" in net.activations:
         return LEAKY_FLOAT64
+    if net.dtype == np.float64 and any(net.batch_norm):
+        return NORM_FLOAT64
     return TOLERANCE[net.dtype.name]
 
 
@@ -167,6 +170,20 @@ def test_leaky_relu_slope_is_a_32_bit_attribute_even_in_a_float64_graph():
     assert y[0, 0] == float(np.float32(0.01)) * -1 != trainer.predict([[1.0]])[0, 0] == -0.01
 
 
+def test_batch_norm_epsilon_is_a_32_bit_attribute_even_in_a_float64_graph(monkeypatch):
+    """Why float64 graphs with batch norm match to about 1e-12, not 1e-16: ONNX's
+    BatchNormalization takes epsilon as a FLOAT attribute, so 1e-5 becomes 9.99999974738e-06.
+    With that epsilon in gradstep's formula, the two agree to rounding."""
+    trainer = norm_build(NORM_CASES[0], "float64")
+    net = trainer.network
+    net.running_var[0][...] = 1e-4  # small variances show the epsilon most
+    x = raw_inputs(trainer)
+    graph = run_onnx(session_of(onnx_export(trainer)), x, np.float64)
+    assert 1e-13 < np.abs(graph - trainer.predict(x)).max() < NORM_FLOAT64
+    monkeypatch.setattr("gradstep.model.batchnorm.EPS", float(np.float32(1e-5)))
+    assert np.abs(graph - trainer.predict(x)).max() < 1e-13
+
+
 @pytest.mark.parametrize("case", CASES, ids=case_id)
 def test_onnx_graph_holds_one_gemm_per_layer_and_the_activations(case):
     trainer = build(case, "float64", steps=0)
@@ -211,16 +228,27 @@ NUMPY = {
 
 
 def sequential_forward(tensors, meta, x):
-    """What torch's nn.Sequential would compute, from the file alone: Linear (y = x W^T + b)
-    at even indexes, the activation module after each."""
+    """What torch's nn.Sequential would compute, from the file alone: each Linear
+    (y = x W^T + b), a BatchNorm1d in eval mode after it where the metadata's batch_norm says
+    (y = (x - running_mean) / sqrt(running_var + 1e-5) * weight + bias), then the activation
+    module; modules numbered in that order."""
     x = (x - np.array(json.loads(meta["mean"]))) / np.array(json.loads(meta["std"]))
     a = x.astype(tensors["0.weight"].dtype)
     names = json.loads(meta["activation"]) + [meta["output"]]
-    for l, name in enumerate(names):
-        a = a @ tensors[f"{2 * l}.weight"].T
-        if f"{2 * l}.bias" in tensors:
-            a = a + tensors[f"{2 * l}.bias"]
+    norms = json.loads(meta["batch_norm"]) + [False]
+    index = 0
+    for name, norm in zip(names, norms):
+        a = a @ tensors[f"{index}.weight"].T
+        if f"{index}.bias" in tensors:
+            a = a + tensors[f"{index}.bias"]
+        if norm:
+            index += 1
+            t = {key: tensors[f"{index}.{key}"] for key in ("weight", "bias", "running_mean",
+                                                              "running_var")}
+            a = (a - t["running_mean"]) / np.sqrt(t["running_var"] + 1e-5) * t["weight"] + \
+                t["bias"]
         a = NUMPY[name](a)
+        index += 2
     return a
 
 
@@ -311,6 +339,116 @@ def test_safetensors_writer_aligns_its_header_and_packs_tensors_without_gaps():
         safetensors_bytes({"c": np.zeros(2, np.complex64)})
     with pytest.raises(ValueError):
         safetensors_bytes({"a": tensors["a"]}, {"n": 1})
+
+
+# --- batch norm --------------------------------------------------------------------------------
+
+# (hidden sizes, activations, output, bias, standardize, batch_norm)
+NORM_CASES = [
+    ([5, 4], ["relu", "tanh"], "linear", True, True, [True, True]),
+    ([4, 3], ["sigmoid", "leaky-relu"], "softmax", False, False, [False, True]),
+    ([6], ["tanh"], "tanh", True, False, [True]),
+]
+
+
+def norm_build(case, dtype):
+    """A trained network with batch norm: γ, β and the running statistics all off their start."""
+    *plain, batch_norm = case
+    hidden, activations, output, bias, standardize = plain
+    n_in, n_out = 3, 3 if output == "softmax" else 2
+    task = "classification" if output == "softmax" else "regression"
+    network = Network([n_in, *hidden, n_out], activations, output, bias=bias, seed=1,
+                      dtype=dtype, batch_norm=batch_norm)
+    train = data(task, n_in, n_out)
+    trainer = Trainer(network, train, train.subset(np.zeros(len(train), bool)),
+                      TrainingSettings(loss="cross-entropy" if task == "classification" else "mse",
+                                       optimizer="adam", learning_rate=0.01,
+                                       standardize=standardize), seed=1)
+    trainer.run(steps=30)
+    assert not trainer.diverged and network.tracked.tolist() == [30 * f for f in batch_norm]
+    for l, on in enumerate(batch_norm):
+        if on:
+            assert not np.allclose(network.gammas[l], 1) and not np.allclose(network.betas[l], 0)
+            assert not np.allclose(network.running_var[l], 1)
+    return trainer
+
+
+def norm_id(case):
+    return case_id(case[:5]) + "-bn" + "".join("1" if f else "0" for f in case[5])
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("case", NORM_CASES, ids=norm_id)
+def test_onnx_graph_with_batch_norm_in_inference_form(case, dtype):
+    trainer = norm_build(case, dtype)
+    net = trainer.network
+    model = onnx_model(trainer)
+    onnx.checker.check_model(model, full_check=True)
+    ops = [node.op_type for node in model.graph.node]
+    expected = ["Sub", "Div"] if trainer.settings.standardize else []
+    for layer in range(net.depth):
+        expected.append("Gemm")
+        expected += ["BatchNormalization"] if layer < net.depth - 1 and net.batch_norm[layer] \
+            else []
+        node = ACTIVATIONS[net.activation_of(layer + 1)]
+        expected += [node[0]] if node else []
+    assert ops == expected
+    for node in model.graph.node:
+        if node.op_type == "BatchNormalization":
+            attributes = {a.name: onnx.helper.get_attribute_value(a) for a in node.attribute}
+            assert attributes == {"epsilon": pytest.approx(1e-5)}  # training_mode 0: inference
+            assert len(node.input) == 5
+    x = raw_inputs(trainer)
+    assert_onnx_matches(trainer, model.SerializeToString(), x)
+    session = session_of(model.SerializeToString())
+    np.testing.assert_allclose(run_onnx(session, x[:1], net.dtype), trainer.predict(x[:1]),
+                               rtol=tolerance(trainer), atol=tolerance(trainer))
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("case", NORM_CASES, ids=norm_id)
+def test_safetensors_with_batch_norm_holds_batchnorm1d_tensors(tmp_path, case, dtype):
+    trainer = norm_build(case, dtype)
+    net = trainer.network
+    path = tmp_path / "model.safetensors"
+    path.write_bytes(safetensors_export(trainer))
+    tensors, meta = read(path)
+    assert json.loads(meta["batch_norm"]) == net.batch_norm
+    source = sequential_source(net, width=10**6)
+    modules = source[len("nn.Sequential("):].split("), ")
+    index = 0
+    for l in range(net.depth):
+        weight = tensors[f"{index}.weight"]
+        np.testing.assert_array_equal(weight, net.weights[l].T)
+        assert modules[index].startswith("nn.Linear")
+        if l < net.depth - 1 and net.batch_norm[l]:
+            index += 1
+            n = net.sizes[l + 1]
+            assert modules[index] == f"nn.BatchNorm1d({n}, eps=1e-05"
+            for key, value in (("weight", net.gammas[l]), ("bias", net.betas[l]),
+                               ("running_mean", net.running_mean[l]),
+                               ("running_var", net.running_var[l])):
+                assert tensors[f"{index}.{key}"].dtype == net.dtype
+                np.testing.assert_array_equal(tensors[f"{index}.{key}"], value)
+            tracked = tensors[f"{index}.num_batches_tracked"]
+            assert tracked.dtype == np.int64 and tracked.shape == () and tracked == 30
+        index += 2
+    assert len(tensors) == sum(1 + net.bias for _ in range(net.depth)) + \
+        5 * sum(net.batch_norm)
+    x = raw_inputs(trainer)
+    np.testing.assert_allclose(sequential_forward(tensors, meta, x), trainer.predict(x),
+                               rtol=TOLERANCE[dtype], atol=TOLERANCE[dtype])
+
+
+def test_sequential_source_places_batchnorm1d_between_linear_and_activation():
+    net = Network([2, 3, 4, 1], ["relu", "tanh"], "sigmoid", batch_norm=[True, False],
+                  dtype="float32")
+    assert sequential_source(net, width=200) == (
+        "nn.Sequential(nn.Linear(2, 3), nn.BatchNorm1d(3, eps=1e-05), nn.ReLU(), "
+        "nn.Linear(3, 4), nn.Tanh(), nn.Linear(4, 1), nn.Sigmoid())")
+    assert list(state_dict(net)) == [
+        "0.weight", "0.bias", "1.weight", "1.bias", "1.running_mean", "1.running_var",
+        "1.num_batches_tracked", "3.weight", "3.bias", "5.weight", "5.bias"]
 
 
 # --- the command -------------------------------------------------------------------------------

@@ -213,6 +213,8 @@ def summarize(name: str, trainer) -> dict[str, Any]:
             "abs_sum": _finite(layer.abs_sum),
             "sq_sum": _finite(layer.sq_sum),
             "neuron_sums": _clean(np.asarray(layer.neuron_sums, float)),
+            "gamma": None if layer.gamma is None else _clean(np.asarray(layer.gamma, float)),
+            "beta": None if layer.beta is None else _clean(np.asarray(layer.beta, float)),
         })
     metrics = trainer.metrics()
     return {

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from gradstep.errors import EditError, GradstepError, SettingError
-from gradstep.targets import check_fit
+from gradstep.targets import check_batches, check_fit
 
 
 def weight_name(layer: int, i: int, j: int, names=None) -> str:
@@ -191,9 +191,13 @@ class Reinitialize(Edit):
 
 @dataclass(frozen=True)
 class LoadWeights(Edit):
+    """New values for every weight and bias; norm: a weights file's batch-norm keys (gamma,
+    beta, running_mean, running_var) for the layers the network normalises."""
+
     weights: Any
     biases: Any = None
     source: str = "a file"
+    norm: Any = None
 
     def describe(self, names=None):
         return f"load weights from {self.source}"
@@ -205,7 +209,7 @@ class LoadWeights(Edit):
         if shapes != expected:
             raise EditError(f"its weight shapes {_words(shapes)} differ from the network's "
                             f"{_words(expected)}")
-        net.load_parameters(self.weights, self.biases)
+        net.load_parameters(self.weights, self.biases, self.norm)
 
 
 def _shapes(matrices):
@@ -232,20 +236,22 @@ def _words(shapes):
 
 @dataclass(frozen=True)
 class ChangeSettings(Edit):
-    """The settings form as one change: training settings, the constraint, the dtype and the
-    initialisation, all checked before any of them is applied."""
+    """The settings form as one change: training settings, the constraint, the dtype, the
+    initialisation and batch norm (True/False: every hidden layer, or one flag per hidden
+    layer), all checked before any of them is applied."""
 
     changes: dict = field(default_factory=dict)
     constraint: str | None = None
     dtype: str | None = None
     init: str | None = None
+    batch_norm: Any = None
 
     @property
     def structural(self):
-        return self.dtype is not None
+        return self.dtype is not None or self.batch_norm is not None
 
     def describe(self, names=None):
-        names = list(self.changes) + [k for k in ("constraint", "dtype", "init")
+        names = list(self.changes) + [k for k in ("constraint", "dtype", "init", "batch_norm")
                                       if getattr(self, k) is not None]
         return "settings: " + ", ".join(names)
 
@@ -257,6 +263,9 @@ class ChangeSettings(Edit):
             net.check_init(self.init)
         if self.dtype is not None:
             net.check_dtype(self.dtype)
+        flags = net.batch_norm if self.batch_norm is None else \
+            net.check_batch_norm(self.batch_norm)
+        check_batches(any(flags), len(trainer.raw_train), new.batch_size)
         if self.constraint is not None and self.constraint != net.constraint:
             net.set_constraint(self.constraint)  # checked and made whole, or refused whole
         if self.init is not None:
@@ -265,6 +274,8 @@ class ChangeSettings(Edit):
         if self.dtype is not None and self.dtype != net.dtype.name:
             net.set_dtype(self.dtype)
             trainer.refit()
+        if self.batch_norm is not None and flags != net.batch_norm:
+            net.set_batch_norm(flags)
 
 
 @dataclass(frozen=True)

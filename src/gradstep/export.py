@@ -1,7 +1,8 @@
 """Exports: the loss history as CSV, the weights as JSON in the scenario files' orientation.
 
 An exported weights file holds the keys of a scenario's [network] table (layers, activation,
-output, bias, weights, biases), with weights[l][i][j] joining neuron i of layer l to neuron j of
+output, bias, weights, biases; and for a batch-normalised network batch_norm, gamma, beta,
+running_mean, running_var), with weights[l][i][j] joining neuron i of layer l to neuron j of
 layer l+1; its `weights = ...` and `biases = ...` lines can be pasted into a scenario's
 [network] table as they are (TOML arrays of numbers are written like JSON's).
 """
@@ -75,8 +76,10 @@ def load_weights_edit(path):
     layer sizes (the shapes are checked when it is applied; nothing changes if anything is
     wrong)."""
     from gradstep.edits import LoadWeights
-    weights, biases, _ = read_weights_json(path)
-    return LoadWeights(weights, biases, source=Path(path).name)
+    from gradstep.model.spec import NORM_KEYS
+    weights, biases, doc = read_weights_json(path)
+    norm = {key: doc[key] for key in ("batch_norm", *NORM_KEYS) if doc.get(key) is not None}
+    return LoadWeights(weights, biases, source=Path(path).name, norm=norm or None)
 
 
 def load_weights(trainer, path):

@@ -30,5 +30,7 @@ class Lesson:
         return self.name or "gradstep"
 
 
-FOCUS = ("sum", "abs_sum", "sq_sum", "bias_sum", "grad_norm", "mean_abs_activation")
-"""The readout columns a lesson may put first: Σw, Σ|w|, Σw², Σb, ‖∇‖, mean|a|."""
+FOCUS = ("sum", "abs_sum", "sq_sum", "bias_sum", "grad_norm", "mean_abs_activation",
+         "signal_mean", "signal_var", "gamma_mean", "beta_mean")
+"""The readout columns a lesson may put first: Σw, Σ|w|, Σw², Σb, ‖∇‖, mean|a|, and the signal
+each activation takes in (its mean and variance over the last batch), γ and β of batch norm."""

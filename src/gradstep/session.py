@@ -6,7 +6,10 @@ one JSON document, `meta`, that describes them:
   meta            JSON (a 0-d unicode array): format "gradstep-session", version 1, the scenario
                   (name, title, description), the network's shape and options, the training
                   settings, counters, random-generator states, and the data's names
-  params          every weight matrix (row-major, [i][j]) then every bias vector, one flat array
+  params          every weight matrix (row-major, [i][j]) then every bias vector, then batch
+                  norm's γ of each normalised hidden layer, then its β: one flat array
+  running         batch norm's running means, then running variances (only with batch norm)
+  tracked         the training batches each hidden layer's batch norm has seen (only with it)
   frozen_<l>      bool mask of layer l's frozen weights (only layers with any)
   optimizer_buf   momentum buffer | optimizer_m, optimizer_v: Adam's moments
   order           the current epoch's shuffle of the training split
@@ -65,6 +68,8 @@ def save_session(path, trainer, lesson=None):
     sums, sum_shapes = history.sums_table()
     arrays = {"params": net["params"], "history": history.rows(), "batch_loss": losses,
               "sums": sums, "sum_shapes": sum_shapes}
+    if any(net["batch_norm"]):
+        arrays["running"], arrays["tracked"] = net["running"], net["tracked"]
     frozen_layers = [l for l, f in enumerate(net["frozen"]) if f is not None]
     for l in frozen_layers:
         arrays[f"frozen_{l}"] = net["frozen"][l]
@@ -185,7 +190,7 @@ def _build(arrays):
     sums, shapes = _sums(arrays, meta["history"], history.shape[1])
     full = History(history, losses, stride, meta["history"]["edits"], sums, shapes)
     network_snap = {**network.snapshot(), "params": params, "frozen": frozen,
-                    "rng_state": rng_state}
+                    "rng_state": rng_state, **_running(arrays, network)}
     last_loss = t["last_loss"]
     trainer.restore(Snapshot(
         network=network_snap, settings=settings, optimizer=(opt["name"], state),
@@ -212,6 +217,22 @@ def _sums(arrays, meta, rows):
             ids.dtype.kind not in "iu" or (rows and not 0 <= ids.min() <= ids.max() < len(shapes)):
         raise ValueError("the sums over time do not match the history")
     return (sums, ids), shapes
+
+
+def _running(arrays, network):
+    """Batch norm's running statistics and batch counts, checked against the network."""
+    if not any(network.batch_norm):
+        return {}
+    running, tracked = arrays["running"], arrays["tracked"]
+    variances = network.norm_views(running, start=0)[1] if running.shape == \
+        network.running.shape else None
+    if variances is None or not np.all(np.isfinite(running)) or \
+            any(v is not None and np.any(v < 0) for v in variances):
+        raise ValueError("the batch norm statistics do not match the network or are not finite")
+    if tracked.shape != network.tracked.shape or tracked.dtype.kind not in "iu" or \
+            np.any(tracked < 0):
+        raise ValueError("the batch norm batch counts do not match the network")
+    return {"running": running, "tracked": tracked.astype(np.int64)}
 
 
 def _like(state, params):

@@ -1,5 +1,6 @@
 """Between the data and the network's outputs: how targets are encoded for a loss, how outputs
-are read back as classes, and whether a network's shape suits its data at all.
+are read back as classes, and whether a network's shape suits its data at all (and, with batch
+norm, whether every mini-batch has the two samples a variance needs).
 
 One place for these rules, so the trainer, the screens and the exports agree on what an
 output of 0.3 means.
@@ -9,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from gradstep.errors import SettingError
+from gradstep.errors import SettingError, field_error
 from gradstep.model.losses import REQUIRED_OUTPUT
 
 
@@ -91,3 +92,18 @@ def check_fit(sizes, output, data, loss):
     elif n_out not in (1, k):
         raise _fit_error("network.layers", f"2 classes need 1 output (or 2), the output layer has "
                                            f"{n_out}")
+
+
+def check_batches(batch_norm, rows, batch_size):
+    """SettingError when batch norm is on and some mini-batch of an epoch would hold one sample
+    (torch's BatchNorm1d refuses those too: one sample has no variance)."""
+    if not batch_norm:
+        return
+    last = rows % batch_size if rows > batch_size else rows
+    if batch_size == 1 or last == 1:
+        which = "a batch size of 1" if batch_size == 1 else \
+            "the training split has 1 row" if rows == 1 else \
+            f"batches of {batch_size} from {rows} training rows end with a batch of 1"
+        raise field_error(SettingError, "training.batch_size",
+                          f"must leave at least 2 samples in every mini-batch when batch norm "
+                          f"is on: {which}")

@@ -9,7 +9,9 @@ frame. The history gets a row only when something happens: an epoch ends, an edi
 settings change is made, the trainer starts or is reset.
 
 Divergence guard: a step's new weights are built aside (the optimizer proposes, nothing is
-changed in place) and committed only if the loss and every new weight are finite.
+changed in place) and committed only if the loss and every new weight are finite. Batch norm's
+running statistics are proposed by the training pass and committed with the weights, so a
+dropped step leaves them too as they were.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from gradstep.model.losses import loss_and_grad, loss_value
 from gradstep.model.optimizers import Optimizer
 from gradstep.model.spec import check_seed
 from gradstep.settings import MAX_LEARNING_RATE, TrainingSettings
-from gradstep.targets import check_fit, encode_targets, predict_classes
+from gradstep.targets import check_batches, check_fit, encode_targets, predict_classes
 
 __all__ = ["Trainer", "TrainingSettings", "History", "Snapshot", "Evaluation", "MAX_NORM",
            "MAX_LEARNING_RATE", "encode_targets", "predict_classes", "check_fit"]
@@ -55,6 +57,7 @@ class Snapshot:
     def arrays(self):
         """The arrays this snapshot keeps alive (shared ones may belong to several)."""
         yield self.network["params"]
+        yield self.network["running"]
         if self.order is not None:
             yield self.order
         state = self.optimizer[1]
@@ -96,6 +99,7 @@ class Trainer:
         self.raw_train, self.raw_test = train, test
         self.settings = settings.checked()
         check_fit(network.sizes, network.output, train, settings.loss)
+        check_batches(any(network.batch_norm), len(train), settings.batch_size)
         try:
             self.seed = check_seed(seed)
         except EditError as e:
@@ -254,11 +258,15 @@ class Trainer:
         # One BLAS call: non-finite if any parameter is, and above MAX_NORM² once the weights
         # run away (they would overflow a few steps later, and evaluations on them already do).
         norm_sq = np.dot(new, new)
-        if not (math.isfinite(loss) and norm_sq <= MAX_NORM**2):
+        running = net.proposed_running
+        if not (math.isfinite(loss) and norm_sq <= MAX_NORM**2) or \
+                (running is not None and not np.isfinite(running).all()):
             self.diverged = True
             self.status = divergence_status(self.step_count + 1, s.learning_rate)
             return False
         np.copyto(old, new)  # in place: the per-layer views stay valid
+        if running is not None:
+            net.commit_running()
         net.version += 1
         self.optimizer.commit(state)
         return True

@@ -1,16 +1,21 @@
 """The network as an ONNX graph that takes raw inputs, for onnxruntime and other runtimes.
 
-    x (batch, n_0) → [Sub mean, Div std] → Gemm W_0 b_0 → act → … → Gemm W_L-1 b_L-1 → act → y
+    x (batch, n_0) → [Sub mean, Div std] → Gemm W_0 b_0 → [BatchNormalization] → act → …
+                   → Gemm W_L-1 b_L-1 → act → y
 
 One Gemm per weight layer (Y = A @ W + b, with W in gradstep's (n_l, n_{l+1}) orientation, so no
-transpose; no bias input when the network has none), then the layer's activation: nothing for
-linear, Relu, LeakyRelu (alpha 0.01), Tanh, Sigmoid, Softmax (axis 1). When the trainer
+transpose; no bias input when the network has none), then, in a batch-normalised layer, one
+BatchNormalization node in inference form (scale γ, bias β, the running mean and variance,
+epsilon 1e-5), then the layer's activation: nothing for linear, Relu, LeakyRelu (alpha 0.01),
+Tanh, Sigmoid, Softmax (axis 1). When the trainer
 standardizes, the graph does it first, so it takes the same raw inputs as Trainer.predict.
 The batch dimension is symbolic ("batch"). Values are the network's dtype: a float32 network
 gives a float32 graph, a float64 one a float64 graph (onnxruntime's CPU kernels for every op
-used here take double). One value stays 32-bit in every graph: ONNX gives LeakyRelu's alpha as
+used here take double). Two values stay 32-bit in every graph: ONNX gives LeakyRelu's alpha as
 a FLOAT attribute, so a float64 graph's leaky-relu slope is float32(0.01) = 0.0099999998, and
-its negative side differs from gradstep's by about 2e-8 relative.
+its negative side differs from gradstep's by about 2e-8 relative; and BatchNormalization's
+epsilon, so 1e-5 becomes 9.99999974738e-06, and a float64 graph with batch norm differs from
+gradstep's by about 1e-12 (more where a running variance is tiny).
 
 The onnx package is an optional extra, imported only when a graph is built, so gradstep starts
 as fast without it.
@@ -24,6 +29,7 @@ from gradstep import __version__
 from gradstep.errors import GradstepError
 from gradstep.interchange.layers import layers, standardization
 from gradstep.model.activations import LEAKY_SLOPE
+from gradstep.model.batchnorm import EPS
 
 OPSET = 17
 IR_VERSION = 8  # the IR version opset 17 came with: what older runtimes still read
@@ -103,6 +109,10 @@ def onnx_model(trainer):
         if layer.bias is not None:
             parameters.append(graph.constant(f"b{l}", layer.bias))
         graph.apply("Gemm", f"z{l}", *parameters)
+        if layer.norm is not None:
+            norm = [graph.constant(f"{name}{l}", value) for name, value in
+                    zip(("gamma", "beta", "running_mean", "running_var"), layer.norm[:4])]
+            graph.apply("BatchNormalization", f"y{l}", *norm, epsilon=EPS)
         if ACTIVATIONS[layer.activation] is not None:
             op, attributes = ACTIVATIONS[layer.activation]
             graph.apply(op, f"a{l}", **attributes)

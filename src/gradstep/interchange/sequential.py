@@ -1,11 +1,15 @@
 """The network as a torch.nn.Sequential: the source that builds it, and its state dict.
 
-Layout: each weight layer l is an nn.Linear followed by the module of its activation
-(nn.Identity() for a linear one, the output layer's included), so layer l's Linear is module 2l
-and its tensors are `2l.weight`, shaped (out, in) as torch keeps it (gradstep's W_l transposed),
-and `2l.bias`. A network without biases has nn.Linear(..., bias=False) and no `.bias` keys.
-Activation modules hold no tensors. Standardization is not a module: a model built this way
-takes (x - mean) / std, with mean and std in the safetensors file's metadata.
+Layout: each weight layer l is an nn.Linear, then nn.BatchNorm1d(n, eps=1e-05) where the layer
+is batch-normalised, then the module of its activation (nn.Identity() for a linear one, the
+output layer's included). Keys follow module positions: without batch norm layer l's Linear is
+module 2l and its tensors are `2l.weight`, shaped (out, in) as torch keeps it (gradstep's W_l
+transposed), and `2l.bias`; a BatchNorm1d at position k holds `k.weight` (γ), `k.bias` (β),
+`k.running_mean`, `k.running_var` and `k.num_batches_tracked` (an int64 scalar), and every module
+after it moves one place on. A network without biases has nn.Linear(..., bias=False) and no
+Linear `.bias` keys. Activation modules hold no tensors. Standardization is not a module: a
+model built this way takes (x - mean) / std, with mean and std in the safetensors file's
+metadata.
 
 Everything here is numpy; torch is never imported.
 """
@@ -20,6 +24,7 @@ from gradstep import __version__
 from gradstep.interchange.layers import layers
 from gradstep.interchange.safetensors_file import safetensors_bytes
 from gradstep.model.activations import LEAKY_SLOPE
+from gradstep.model.batchnorm import EPS
 
 MODULES = {
     "linear": "nn.Identity()",
@@ -44,6 +49,12 @@ def modules(network) -> list[tuple[str, dict[str, np.ndarray]]]:
             tensors["bias"] = layer.bias
         no_bias = "" if layer.bias is not None else ", bias=False"
         found.append((f"nn.Linear({n_in}, {n_out}{no_bias})", tensors))
+        if layer.norm is not None:
+            gamma, beta, mean, var, tracked = layer.norm
+            found.append((f"nn.BatchNorm1d({n_out}, eps={EPS})",
+                          {"weight": gamma, "bias": beta, "running_mean": mean,
+                           "running_var": var,
+                           "num_batches_tracked": np.array(tracked, np.int64)}))
         found.append((MODULES[layer.activation], {}))
     return found
 
@@ -79,6 +90,7 @@ def metadata(trainer) -> dict[str, str]:
         "activation": json.dumps(net.activations),
         "output": net.output,
         "bias": json.dumps(net.bias),
+        "batch_norm": json.dumps(net.batch_norm),
         "dtype": net.dtype.name,
         "standardize": json.dumps(trainer.settings.standardize),
         "mean": json.dumps([float(v) for v in trainer.mean]),

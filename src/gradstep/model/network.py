@@ -5,9 +5,18 @@ to neuron j of layer l+1, and a_{l+1} = f(a_l @ W_l + b_l). Neuron layers are nu
 0 (input) to L (output); weight layer l sits between neuron layers l and l+1.
 
 All parameters live in one flat vector, `params` (every weight matrix, then every bias
-vector); `weights[l]` and `biases[l]` are views into it, and `grad` is laid out the same way.
-So an optimizer update, a freeze mask or the divergence check is one numpy call for the whole
-network, whatever its depth: on a small network, per-call overhead is what a step costs.
+vector, then the batch-norm scales γ and shifts β of the normalised hidden layers); `weights[l]`,
+`biases[l]`, `gammas[l]` and `betas[l]` are views into it (the last two None where layer l is not
+normalised), and `grad` is laid out the same way. So an optimizer update, a freeze mask or the
+divergence check is one numpy call for the whole network, whatever its depth: on a small
+network, per-call overhead is what a step costs. The weights come first: `params[:n_weights]`
+is what L1, L2 and the constraints touch.
+
+Batch normalization (model/batchnorm.py) sits between a hidden layer's z = a @ W + b and its
+activation. Its running statistics are state, not parameters: they live in `running` (every
+normalised layer's mean, then every variance; views `running_mean[l]`, `running_var[l]`). A
+training pass (forward(keep=True)) only proposes new running statistics; `commit_running` takes
+them when the step is committed, so a step the divergence guard drops leaves them as they were.
 
 Every edit checks its input first, builds the new arrays aside, and only then commits,
 so a refused edit (EditError) changes nothing.
@@ -17,6 +26,7 @@ import numpy as np
 
 from gradstep.errors import EditError
 from gradstep.model import activations as act
+from gradstep.model import batchnorm as bn
 from gradstep.model import constraints
 from gradstep.model.initializers import INITS, init_weights
 from gradstep.model.spec import (
@@ -24,6 +34,8 @@ from gradstep.model.spec import (
     MAX_ABS_VALUE,
     MAX_PARAMETERS,
     NetworkSpec,
+    check_batch_norm,
+    check_norm_values,
     check_sizes,
     check_seed,
     check_size,
@@ -31,16 +43,23 @@ from gradstep.model.spec import (
     matrices,
     parameter_count,
 )
+from gradstep.model.batchnorm import Norm
 
 __all__ = ["Network", "DTYPES", "MAX_ABS_VALUE", "MAX_PARAMETERS", "check_seed", "check_value",
            "parameter_count"]
 
 
+def _flags(flags):
+    """Batch norm per hidden layer in words: [on, off]."""
+    return "[" + ", ".join("on" if f else "off" for f in flags) + "]"
+
+
 class Network:
     def __init__(self, sizes, activations="tanh", output="linear", *, bias=True, init="xavier",
-                 seed=0, constraint="none", dtype="float64", weights=None, biases=None):
+                 seed=0, constraint="none", dtype="float64", weights=None, biases=None,
+                 batch_norm=False):
         self._build(NetworkSpec.checked(sizes, activations, output, bias, init, seed, constraint,
-                                        dtype, weights, biases))
+                                        dtype, weights, biases, batch_norm))
 
     @classmethod
     def from_spec(cls, spec):
@@ -67,7 +86,9 @@ class Network:
         self.frozen = [None] * (len(self.sizes) - 1)  # bool mask per layer, None: none frozen
         self.version = 0  # bumped by every change, so a screen knows when to redraw
         self.last_activations = None
-        self._assign(self.sizes, [self._enforce(w, None) for w in weights_], biases_)
+        self.proposed_running = None
+        self._assign(self.sizes, [self._enforce(w, None) for w in weights_], biases_,
+                     spec.norms())
         self._bind()
 
     def spec(self, params=True):
@@ -79,16 +100,32 @@ class Network:
         return ([self._draw(a, b) for a, b in zip(sizes, sizes[1:])],
                 [np.zeros(b, self.dtype) for b in sizes[1:]])
 
-    def _assign(self, sizes, weights, biases):
-        """Lay out new parameters: one flat vector, weights first, with per-layer views."""
+    def _assign(self, sizes, weights, biases, norms=None):
+        """Lay out new parameters: one flat vector, weights first, with per-layer views; the
+        batch norm of each hidden layer (a Norm, or None) as γ, β in it and its running
+        statistics beside it."""
         self.sizes = list(sizes)
+        norms = [None] * (len(sizes) - 2) if norms is None else \
+            [None if n is None else n.astype(self.dtype) for n in norms]
+        self.batch_norm = [n is not None for n in norms]
+        self._normed = self.batch_norm + [False]  # per weight layer; the output layer: never
+        self._normed_any = any(self.batch_norm)
+        on = [n for n in norms if n is not None]
         parts = [np.asarray(w, self.dtype).ravel() for w in weights]
         parts += [np.asarray(b, self.dtype) for b in biases]
+        parts += [n.gamma for n in on] + [n.beta for n in on]
         self.params = np.concatenate(parts)
         self.n_weights = sum(a * b for a, b in zip(sizes, sizes[1:]))
         self.weights, self.biases = self.views(self.params)
+        self.gammas, self.betas = self.norm_views(self.params)
+        self.running = np.concatenate([np.zeros(0, self.dtype)] + [n.mean for n in on] +
+                                      [n.var for n in on])
+        self.running_mean, self.running_var = self.norm_views(self.running, start=0)
+        self.tracked = np.array([0 if n is None else n.tracked for n in norms], np.int64)
+        self.proposed_running = None
         self.grad = np.zeros_like(self.params)
         self.grad_weights, self.grad_biases = self.views(self.grad)
+        self.grad_gammas, self.grad_betas = self.norm_views(self.grad)
         self._update_frozen_mask()
 
     def views(self, flat):
@@ -101,6 +138,25 @@ class Network:
             biases.append(flat[start:start + b])
             start += b
         return weights, biases
+
+    def norm_views(self, flat, start=None):
+        """Per weight layer (γ, β) views of a vector laid out like `params` (None where the
+        layer is not normalised); with start=0, the (mean, variance) views of `running`."""
+        if start is None:
+            start = self.n_weights + sum(self.sizes[1:])
+        first, second = [None] * (len(self.sizes) - 1), [None] * (len(self.sizes) - 1)
+        for part in (first, second):
+            for l, on in enumerate(self.batch_norm):
+                if on:
+                    part[l] = flat[start:start + self.sizes[l + 1]]
+                    start += self.sizes[l + 1]
+        return first, second
+
+    def norms(self):
+        """Each hidden layer's batch norm (a Norm of copies), or None where it has none."""
+        return [Norm(self.gammas[l].copy(), self.betas[l].copy(), self.running_mean[l].copy(),
+                     self.running_var[l].copy(), int(self.tracked[l])) if on else None
+                for l, on in enumerate(self.batch_norm)]
 
     def _update_frozen_mask(self):
         """frozen_mask: the frozen marks over `params` (None when nothing is frozen)."""
@@ -120,7 +176,9 @@ class Network:
         return len(self.weights)
 
     def parameter_count(self):
-        return parameter_count(self.sizes, self.bias)
+        """Weights, biases, and each normalised layer's γ and β."""
+        return parameter_count(self.sizes, self.bias) + \
+            2 * sum(n for n, on in zip(self.sizes[1:-1], self.batch_norm) if on)
 
     def activation_of(self, layer):
         """The activation of neuron layer 1..L."""
@@ -142,13 +200,18 @@ class Network:
     # ---- passes ------------------------------------------------------------------------
     def layer_outputs(self, x):
         """Every neuron layer's activations for inputs x: [x, a_1, ..., a_L] (a pure read:
-        what a probe or a neuron's picture shows, nothing stored)."""
+        what a probe or a neuron's picture shows, nothing stored; normalised layers use their
+        running statistics)."""
         return self.forward(x, every=True)
 
     def forward(self, x, keep=False, logits=False, every=False):
         """The output for inputs x (n, n_0); with logits=True, (z, a) of the output layer;
-        with every=True, the list of every layer's activations. keep=True stores what
-        backward needs."""
+        with every=True, the list of every layer's activations. keep=True is the training
+        pass: it stores what backward needs, normalises by the batch's statistics and proposes
+        new running statistics (`proposed_running`, taken by commit_running). Without keep,
+        normalised layers use the running statistics."""
+        if self._normed_any:
+            return self._forward_normed(x, keep, logits, every)
         a = x
         acts, zs = [x], []
         for w, b, f in zip(self.weights, self.biases, self._forward):
@@ -159,18 +222,78 @@ class Network:
             zs.append(z)
             acts.append(a)
         if keep:
-            self.last_activations, self._zs = acts, zs
+            self.last_activations, self._zs, self._norm_caches = acts, zs, {}
         if every:
             return acts
         return (z, a) if logits else a
 
+    def _forward_normed(self, x, keep, logits, every):
+        """forward() for a network with batch norm: the same pass, normalising where it has it
+        (kept apart so that a network without batch norm pays nothing for it)."""
+        running = proposal = None
+        if keep:
+            if len(x) < 2:
+                raise EditError("batch norm needs at least 2 samples in a training batch (one "
+                                "sample has no variance)")
+            running = np.empty_like(self.running)
+            proposal = self.norm_views(running, start=0)
+        a, acts, zs, caches = x, [x], [], {}
+        for l, (w, b, f) in enumerate(zip(self.weights, self.biases, self._forward)):
+            z = a @ w
+            if self.bias:
+                z += b
+            if self._normed[l]:
+                z = self._normalise(l, z, proposal, caches)
+            a = f(z)
+            zs.append(z)
+            acts.append(a)
+        if keep:
+            self.last_activations, self._zs, self._norm_caches = acts, zs, caches
+            self.proposed_running = running
+        if every:
+            return acts
+        return (z, a) if logits else a
+
+    def _normalise(self, l, z, proposal, caches):
+        """Batch norm of weight layer l's z. In the training pass (proposal: views of the new
+        running means and variances) by the batch's statistics, keeping what backward needs in
+        caches[l]; otherwise by the running statistics."""
+        gamma, beta = self.gammas[l], self.betas[l]
+        if proposal is None:
+            return bn.evaluate(z, gamma, beta, self.running_mean[l], self.running_var[l])
+        y, xhat, inv_std, mean, var = bn.normalize(z, gamma, beta)
+        caches[l] = (xhat, inv_std)
+        new_mean, new_var = proposal
+        new_mean[l][...], new_var[l][...] = bn.running(self.running_mean[l], self.running_var[l],
+                                                       mean[0], var[0], len(z))
+        return y
+
+    @property
+    def last_preactivations(self):
+        """What each layer's activation took in the last training pass: z = a @ W + b, or
+        γ·ẑ + β in a normalised layer (None before any)."""
+        return None if self.last_activations is None else self._zs
+
+    def commit_running(self):
+        """Take the running statistics the last training pass proposed (the step committed)."""
+        if self.proposed_running is not None:
+            np.copyto(self.running, self.proposed_running)
+            self.tracked[np.array(self.batch_norm, bool)] += 1
+            self.proposed_running = None
+
     def backward(self, dz):
-        """Fill `grad` (and so grad_weights, grad_biases) from dL/dz of the output layer,
-        after forward(keep=True)."""
+        """Fill `grad` (and so grad_weights, grad_biases, grad_gammas, grad_betas) from dL/dz
+        of the output layer, after forward(keep=True)."""
         acts, zs, gw, gb = self.last_activations, self._zs, self.grad_weights, self.grad_biases
         for l in range(self.depth - 1, -1, -1):
+            cache = self._norm_caches.get(l)
+            if cache is not None:  # dz is dL/dy here: back through γ·ẑ + β to dL/dz
+                dz, self.grad_gammas[l][...], self.grad_betas[l][...] = \
+                    bn.backward(dz, *cache, self.gammas[l])
             np.matmul(acts[l].T, dz, out=gw[l])
-            if self.bias:
+            if cache is not None:  # the batch mean takes b away: its gradient is exactly 0
+                gb[l][...] = 0     # (summed, dz gives rounding noise that Adam would follow)
+            elif self.bias:
                 np.add.reduce(dz, 0, out=gb[l])  # ndarray.sum's Python wrapper costs more
             if l:
                 dz = self._backward[l - 1](acts[l], zs[l - 1], dz @ self.weights[l].T)
@@ -294,11 +417,13 @@ class Network:
         frozen_in, frozen_out = self._resized_masks(layer, size, keep)
         new_in = self._enforce(new_in, frozen_in)
         new_out = self._enforce(new_out, frozen_out)
-        weights, biases = list(self.weights), list(self.biases)
+        weights, biases, norms = list(self.weights), list(self.biases), self.norms()
         weights[layer - 1], weights[layer] = new_in, new_out
         biases[layer - 1] = bias
+        if norms[layer - 1] is not None:
+            norms[layer - 1] = norms[layer - 1].resized(size, self.dtype)
         self.frozen[layer - 1], self.frozen[layer] = frozen_in, frozen_out
-        self._assign(sizes, weights, biases)
+        self._assign(sizes, weights, biases, norms)
         self._changed(structural=True)
 
     def reshape_io(self, rows, outputs):
@@ -330,7 +455,7 @@ class Network:
             frozen[-1] = kept if kept.any() else None
         weights = [self._enforce(w, f) for w, f in zip(weights, frozen)]
         self.frozen = frozen
-        self._assign(sizes, weights, biases)
+        self._assign(sizes, weights, biases, self.norms())  # hidden layers keep their norms
         self._changed(structural=True)
 
     def _resized_masks(self, layer, size, keep):
@@ -353,25 +478,30 @@ class Network:
         if layer == 0:
             raise EditError("the input layer's size is set by the data")
 
-    def insert_layer(self, layer, size, activation=None):
-        """Insert a hidden layer so that it becomes neuron layer `layer` (1..L)."""
+    def insert_layer(self, layer, size, activation=None, batch_norm=None):
+        """Insert a hidden layer so that it becomes neuron layer `layer` (1..L). Its activation
+        and batch norm (None: as the hidden layer before it, else the first hidden layer)."""
         self._check_index(layer, self.depth + 1, "position")
         if layer == 0:
             raise EditError("a hidden layer cannot go before the input layer")
         size = check_size(size)
         activation = activation or (self.activations[layer - 2] if layer >= 2 else
                                     self.activations[0] if self.activations else "tanh")
+        if batch_norm is None:
+            batch_norm = self.batch_norm[layer - 2] if layer >= 2 else \
+                bool(self.batch_norm and self.batch_norm[0])
         self._one_of(activation, act.HIDDEN, "a hidden activation")
         sizes = self.sizes[:layer] + [size] + self.sizes[layer:]
         check_sizes(sizes, self.bias, self.dtype.name)
         w_in = self._enforce(self._draw(sizes[layer - 1], size), None)
         w_out = self._enforce(self._draw(size, sizes[layer + 1]), None)
-        weights, biases = list(self.weights), list(self.biases)
+        weights, biases, norms = list(self.weights), list(self.biases), self.norms()
         weights[layer - 1:layer] = [w_in, w_out]
         biases[layer - 1:layer] = [np.zeros(size, self.dtype), biases[layer - 1]]
+        norms.insert(layer - 1, Norm.fresh(size, self.dtype) if batch_norm else None)
         self.frozen[layer - 1:layer] = [None, None]
         self.activations.insert(layer - 1, activation)
-        self._assign(sizes, weights, biases)
+        self._assign(sizes, weights, biases, norms)
         self._changed(structural=True)
 
     def remove_layer(self, layer):
@@ -379,21 +509,24 @@ class Network:
         self._check_hidden(layer)
         sizes = self.sizes[:layer] + self.sizes[layer + 1:]
         w = self._enforce(self._draw(sizes[layer - 1], sizes[layer]), None)
-        weights, biases = list(self.weights), list(self.biases)
+        weights, biases, norms = list(self.weights), list(self.biases), self.norms()
         weights[layer - 1:layer + 1] = [w]
         biases[layer - 1:layer + 1] = [biases[layer]]
+        del norms[layer - 1]  # the joined layer ends where the removed one's successor did
         self.frozen[layer - 1:layer + 1] = [None]
         del self.activations[layer - 1]
-        self._assign(sizes, weights, biases)
+        self._assign(sizes, weights, biases, norms)
         self._changed(structural=True)
 
     def reinitialize(self, seed=None):
-        """Fresh weights from the network's init (a new draw unless a seed is given); biases 0."""
+        """Fresh weights from the network's init (a new draw unless a seed is given); biases 0;
+        batch norm as a new layer starts it (γ 1, β 0, running mean 0, running variance 1)."""
         if seed is not None:
             self.rng = np.random.default_rng(check_seed(seed))
         weights, biases = self._fresh(self.sizes)
         self.frozen = [None] * self.depth
-        self._assign(self.sizes, [self._enforce(w, None) for w in weights], biases)
+        self._assign(self.sizes, [self._enforce(w, None) for w in weights], biases,
+                     self._fresh_norms(self.batch_norm))
         self._changed(structural=True)
 
     def check_init(self, init):
@@ -409,20 +542,55 @@ class Network:
 
     def set_dtype(self, dtype):
         self.dtype = np.dtype(self.check_dtype(dtype))
-        self._assign(self.sizes, self.weights, self.biases)
+        self._assign(self.sizes, self.weights, self.biases, self.norms())
         self._changed(structural=True)
 
-    def load_parameters(self, weights, biases=None):
-        """New values for every weight (and bias), same shapes; the constraint still holds after."""
+    def _fresh_norms(self, flags):
+        return [Norm.fresh(n, self.dtype) if on else None
+                for n, on in zip(self.sizes[1:-1], flags)]
+
+    def check_batch_norm(self, batch_norm):
+        """One flag per hidden layer from True/False (every hidden layer) or a list of them;
+        EditError otherwise."""
+        return list(check_batch_norm(batch_norm, self.depth - 1))
+
+    def set_batch_norm(self, batch_norm):
+        """Turn batch norm on or off (True/False for every hidden layer, or one flag each). A
+        layer turned on starts as torch's BatchNorm1d does; a layer that stays on keeps its γ,
+        β and running statistics."""
+        flags = self.check_batch_norm(batch_norm)
+        fresh = self._fresh_norms(flags)
+        norms = [old if (on and old is not None) else new
+                 for on, old, new in zip(flags, self.norms(), fresh)]
+        self._assign(self.sizes, self.weights, self.biases, norms)
+        self._changed(structural=True)
+
+    def load_parameters(self, weights, biases=None, norm=None):
+        """New values for every weight (and bias), same shapes; the constraint still holds after.
+        norm: the keys gamma, beta, running_mean, running_var of a weights file (each a list
+        with one vector per normalised hidden layer, or absent), for the layers this network
+        normalises, and batch_norm, which must then name those layers."""
         shapes = [w.shape for w in self.weights]
         weights = matrices(weights, shapes, "weights", self.dtype)
         loaded_biases = matrices(biases, [b.shape for b in self.biases], "biases", self.dtype)
+        norm = norm or {}
+        if "batch_norm" in norm:
+            flags = check_batch_norm(norm["batch_norm"], self.depth - 1)
+            if list(flags) != self.batch_norm:
+                raise EditError(f"its batch norm layers {_flags(flags)} differ from the "
+                                f"network's {_flags(self.batch_norm)}")
+        loaded_norm = check_norm_values(norm, self.sizes, self.batch_norm, self.dtype)
         new = [self._enforce(w, f) for w, f in zip(weights, self.frozen)]
         for view, w in zip(self.weights, new):
             view[...] = w
         if loaded_biases is not None:
             for view, b in zip(self.biases, loaded_biases):
                 view[...] = b
+        targets = {"gamma": self.gammas, "beta": self.betas, "running_mean": self.running_mean,
+                   "running_var": self.running_var}
+        for key, vectors in loaded_norm.items():
+            for view, v in zip([t for t in targets[key] if t is not None], vectors):
+                view[...] = v
         self._changed()
 
     def snapshot(self):
@@ -434,6 +602,8 @@ class Network:
             "params": self.params.copy(),
             "frozen": [None if f is None else f.copy() for f in self.frozen],
             "rng_state": self.rng.bit_generator.state,
+            "batch_norm": list(self.batch_norm), "running": self.running.copy(),
+            "tracked": self.tracked.copy(),
         }
 
     def restore_snapshot(self, snap):
@@ -444,14 +614,15 @@ class Network:
         self.rng.bit_generator.state = snap["rng_state"]
         self.frozen = [None if f is None else f.copy() for f in snap["frozen"]]
         sizes = list(snap["sizes"])
-        self.sizes = sizes
-        weights, biases = self.views(np.array(snap["params"], self.dtype))
-        self._assign(sizes, weights, biases)
+        self.sizes, self.batch_norm = sizes, list(snap["batch_norm"])
+        self.n_weights = sum(a * b for a, b in zip(sizes, sizes[1:]))
+        params = np.array(snap["params"], self.dtype)
+        running = np.array(snap["running"], self.dtype)
+        weights, biases = self.views(params)
+        (gammas, betas), (means, variances) = self.norm_views(params), \
+            self.norm_views(running, start=0)
+        norms = [Norm(gammas[l], betas[l], means[l], variances[l], int(snap["tracked"][l]))
+                 if on else None for l, on in enumerate(self.batch_norm)]
+        self._assign(sizes, weights, biases, norms)
         self.last_activations = None
-        self._changed(structural=True)
-
-    def restore(self, sizes, weights, biases, frozen):
-        """Put back parameters taken earlier (an edit refused after the fact, undo)."""
-        self.frozen = list(frozen)
-        self._assign(sizes, weights, biases)
         self._changed(structural=True)

@@ -7,7 +7,10 @@ each error names the key it concerns: a scenario file can then say `[network] la
 without re-reading the message.
 
 The keys are those of a scenario's [network] table; `to_dict()` writes them back, so what is
-exported can be pasted into a scenario and rebuilds the same network.
+exported can be pasted into a scenario and rebuilds the same network. Batch normalization's keys
+(batch_norm, and gamma, beta, running_mean, running_var: one vector per normalised hidden layer)
+are written only for a network that normalises some layer, so other networks' files read as
+they always have.
 """
 
 from __future__ import annotations
@@ -22,16 +25,19 @@ import numpy as np
 from gradstep.errors import EditError, field_error
 from gradstep.model import activations as act
 from gradstep.model import constraints
+from gradstep.model.batchnorm import Norm
 from gradstep.model.initializers import INITS
 
 MAX_PARAMETERS = 2_000_000
 MAX_ABS_VALUE = 1e9
 MAX_LAYER_SIZE = 100_000
 DTYPES = ("float64", "float32")
+NORM_KEYS = ("gamma", "beta", "running_mean", "running_var")
 KEYS = ("layers", "activation", "output", "bias", "init", "seed", "constraint", "dtype",
-        "weights", "biases")
+        "weights", "biases", "batch_norm") + NORM_KEYS
 DEFAULTS = {"activation": "tanh", "output": "linear", "bias": True, "init": "xavier", "seed": 0,
-            "constraint": "none", "dtype": "float64", "weights": None, "biases": None}
+            "constraint": "none", "dtype": "float64", "weights": None, "biases": None,
+            "batch_norm": False, **{key: None for key in NORM_KEYS}}
 
 
 def describe(value: Any, limit: int = 40) -> str:
@@ -145,6 +151,52 @@ def matrices(value: Any, shapes: list[tuple[int, ...]], key: str, dtype) -> tupl
     return tuple(arrays)
 
 
+def check_batch_norm(value: Any, hidden: int) -> tuple[bool, ...]:
+    """One flag per hidden layer from true/false (every hidden layer) or a list of them."""
+    if isinstance(value, (bool, np.bool_)):
+        if value and not hidden:
+            raise _fail("batch_norm", "needs a hidden layer to normalise; layers gives none")
+        return (bool(value),) * hidden
+    if not isinstance(value, (list, tuple)) or len(value) != hidden or \
+            not all(isinstance(f, (bool, np.bool_)) for f in value):
+        raise _fail("batch_norm", f"must be true or false, or a list of {hidden} of them (one "
+                                  f"per hidden layer), got {describe(value)}")
+    return tuple(bool(f) for f in value)
+
+
+def check_norm_values(values: Mapping[str, Any], layers, flags, dtype) -> dict[str, tuple]:
+    """The given keys among gamma, beta, running_mean, running_var (None or absent: not given),
+    each a list with one vector per normalised hidden layer, finite and within bounds (the
+    running variance at least 0); EditError naming the key."""
+    sizes = [n for n, on in zip(layers[1:-1], flags) if on]
+    checked = {}
+    for key in NORM_KEYS:
+        value = values.get(key)
+        if value is None:
+            continue
+        if not sizes:
+            raise _fail(key, "is for batch-normalised layers, and batch_norm is off")
+        if not isinstance(value, (list, tuple)) or len(value) != len(sizes):
+            raise _fail(key, f"must be a list of {len(sizes)} lists of numbers, one per "
+                             f"batch-normalised hidden layer, got {describe(value)}")
+        arrays = []
+        for k, (n, given) in enumerate(zip(sizes, value)):
+            try:
+                a = np.array(given, dtype=np.float64)
+            except (TypeError, ValueError, OverflowError):
+                a = None
+            least = 0.0 if key == "running_var" else -MAX_ABS_VALUE
+            if a is None or a.shape != (n,) or not bool(np.all((a >= least) &
+                                                               (a <= MAX_ABS_VALUE))):
+                bound = f"0 to {MAX_ABS_VALUE:g}" if key == "running_var" else \
+                    f"finite, within ±{MAX_ABS_VALUE:g}"
+                raise _fail(key, f"entry {k} must be {n} numbers ({bound}), got "
+                                 f"{describe(given)}")
+            arrays.append(a.astype(dtype))
+        checked[key] = tuple(arrays)
+    return checked
+
+
 @dataclass(frozen=True, eq=False)
 class NetworkSpec:
     """A checked description of a network (make one with `checked` or `from_mapping`)."""
@@ -159,11 +211,18 @@ class NetworkSpec:
     dtype: str = "float64"
     weights: tuple[np.ndarray, ...] | None = None   # [l] of shape (n_l, n_{l+1})
     biases: tuple[np.ndarray, ...] | None = None
+    batch_norm: tuple[bool, ...] = ()   # one per hidden layer (empty: none)
+    gamma: tuple[np.ndarray, ...] | None = None     # one per normalised hidden layer
+    beta: tuple[np.ndarray, ...] | None = None
+    running_mean: tuple[np.ndarray, ...] | None = None
+    running_var: tuple[np.ndarray, ...] | None = None
 
     @classmethod
     def checked(cls, layers, activation: Any = "tanh", output: Any = "linear", bias: Any = True,
                 init: Any = "xavier", seed: Any = 0, constraint: Any = "none",
-                dtype: Any = "float64", weights: Any = None, biases: Any = None) -> NetworkSpec:
+                dtype: Any = "float64", weights: Any = None, biases: Any = None,
+                batch_norm: Any = False, gamma: Any = None, beta: Any = None,
+                running_mean: Any = None, running_var: Any = None) -> NetworkSpec:
         """Every rule, in the order a person reads the keys; EditError naming the field."""
         if not isinstance(layers, (list, tuple)) or len(layers) < 2 \
                 or not all(is_whole(s) and 1 <= s <= MAX_LAYER_SIZE for s in layers):
@@ -191,7 +250,10 @@ class NetworkSpec:
         biases = matrices(biases, [(b,) for _, b in shapes], "biases", dtype)
         if biases is not None and weights is None:
             raise _fail("biases", "needs weights too: give both, or neither")
-        return spec.replace(weights=weights, biases=biases)
+        flags = check_batch_norm(batch_norm, hidden)
+        norm = check_norm_values({"gamma": gamma, "beta": beta, "running_mean": running_mean,
+                                  "running_var": running_var}, layers, flags, dtype)
+        return spec.replace(weights=weights, biases=biases, batch_norm=flags, **norm)
 
     @classmethod
     def from_mapping(cls, table: Any) -> NetworkSpec:
@@ -208,11 +270,16 @@ class NetworkSpec:
     @classmethod
     def of(cls, network, params: bool = True) -> NetworkSpec:
         """The description of a live network (with copies of its weights and biases)."""
+        def copies(vectors):
+            return tuple(v.copy() for v in vectors if v is not None) if params else None
+
         return cls(tuple(network.sizes), tuple(network.activations), network.output,
                    network.bias, network.init, network.seed, network.constraint,
                    network.dtype.name,
                    tuple(w.copy() for w in network.weights) if params else None,
-                   tuple(b.copy() for b in network.biases) if params else None)
+                   tuple(b.copy() for b in network.biases) if params else None,
+                   tuple(network.batch_norm), copies(network.gammas), copies(network.betas),
+                   copies(network.running_mean), copies(network.running_var))
 
     def replace(self, **changes) -> NetworkSpec:
         values = {k: getattr(self, k) for k in KEYS}
@@ -234,7 +301,28 @@ class NetworkSpec:
         if params:
             out["weights"] = None if self.weights is None else [w.tolist() for w in self.weights]
             out["biases"] = None if self.biases is None else [b.tolist() for b in self.biases]
+        if any(self.batch_norm):
+            out["batch_norm"] = list(self.batch_norm)
+            if params:
+                for key in NORM_KEYS:
+                    vectors = getattr(self, key)
+                    out[key] = None if vectors is None else [v.tolist() for v in vectors]
         return out
+
+    def norms(self) -> list[Norm | None]:
+        """Each hidden layer's batch norm as the spec gives it (what it leaves out as a new
+        layer starts: γ 1, β 0, running mean 0, running variance 1), or None."""
+        found, k = [], 0
+        for n, on in zip(self.layers[1:-1], self.batch_norm):
+            if not on:
+                found.append(None)
+                continue
+            fresh = Norm.fresh(n, self.dtype)
+            given = [getattr(self, key) for key in NORM_KEYS]
+            found.append(Norm(*(fresh[i] if g is None else g[k].astype(self.dtype)
+                                for i, g in enumerate(given))))
+            k += 1
+        return found
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, NetworkSpec) and self.to_dict() == other.to_dict()

@@ -1,7 +1,7 @@
 """The training settings as a form. Apply (or Enter in a field) hands the raw values to a
-callback; `edit_for` turns them into one ChangeSettings edit (settings, constraint, dtype and
-initialisation together), so the form applies whole or not at all: an error is shown inline
-and nothing changes."""
+callback; `edit_for` turns them into one ChangeSettings edit (settings, constraint, dtype,
+initialisation and batch norm together), so the form applies whole or not at all: an error is
+shown inline and nothing changes."""
 
 from __future__ import annotations
 
@@ -22,10 +22,20 @@ from gradstep.model.spec import DTYPES
 from gradstep.tui.screens.value_editor import parse_number, parse_whole
 
 SELECTS = {"optimizer": OPTIMIZERS, "loss": LOSSES, "constraint": CONSTRAINTS, "init": INITS,
-           "dtype": DTYPES, "standardize": ("no", "yes")}
+           "dtype": DTYPES, "standardize": ("no", "yes"), "batch_norm": ("no", "yes")}
 LABELS = {"learning_rate": "learning rate", "batch_size": "batch size", "optimizer": "optimizer",
           "loss": "loss", "l1": "L1", "l2": "L2", "constraint": "constraint",
-          "init": "init (x)", "dtype": "dtype", "standardize": "standardize"}
+          "init": "init (x)", "dtype": "dtype", "standardize": "standardize",
+          "batch_norm": "batch norm"}
+SOME = "some layers"  # batch norm on some hidden layers only: leaves them as they are
+
+
+def batch_norm_state(network) -> bool | None:
+    """True when every hidden layer is batch-normalised, False when none is, None for some."""
+    flags = network.batch_norm
+    if not any(flags):
+        return False
+    return True if all(flags) else None
 
 
 class SettingsScreen(ModalScreen[bool]):
@@ -73,8 +83,10 @@ class SettingsScreen(ModalScreen[bool]):
         super().__init__()
         self.settings = trainer.settings
         net = trainer.network
+        state = batch_norm_state(net)
         self.network_values = {"constraint": net.constraint, "dtype": net.dtype.name,
-                               "init": net.init}
+                               "init": net.init,
+                               "batch_norm": SOME if state is None else "yes" if state else "no"}
         self.apply = apply
 
     @staticmethod
@@ -92,8 +104,9 @@ class SettingsScreen(ModalScreen[bool]):
             "standardize": bool(values["standardize"]),
         }
         changes = {k: v for k, v in changes.items() if getattr(s, k) != v}
-        now = {"constraint": net.constraint, "dtype": net.dtype.name, "init": net.init}
-        others = {k: values[k] for k in now if k in values and values[k] != now[k]}
+        now = {"constraint": net.constraint, "dtype": net.dtype.name, "init": net.init,
+               "batch_norm": batch_norm_state(net)}
+        others = {k: values[k] for k in now if values.get(k) is not None and values[k] != now[k]}
         if not changes and not others:
             return None, ""
         notes = []
@@ -106,6 +119,9 @@ class SettingsScreen(ModalScreen[bool]):
             notes.append(f"weights moved onto the {others['constraint']} constraint")
         if "init" in others:
             notes.append(f"x now draws {others['init']} weights")
+        if "batch_norm" in others:
+            notes.append("batch norm on every hidden layer; new optimizer memory"
+                         if others["batch_norm"] else "batch norm off; new optimizer memory")
         return ChangeSettings(changes, **others), \
             "settings changed" + (": " + "; ".join(notes) if notes else "")
 
@@ -122,7 +138,8 @@ class SettingsScreen(ModalScreen[bool]):
                 for name, label in LABELS.items():
                     yield Label(label)
                     if name in SELECTS:
-                        yield Select([(c, c) for c in SELECTS[name]], value=current[name],
+                        choices = SELECTS[name] + ((SOME,) if current[name] == SOME else ())
+                        yield Select([(c, c) for c in choices], value=current[name],
                                      id=f"set-{name}", allow_blank=False, compact=True)
                     else:
                         yield Input(current[name], id=f"set-{name}", compact=True)
@@ -139,6 +156,7 @@ class SettingsScreen(ModalScreen[bool]):
         for name in SELECTS:
             values[name] = self.query_one(f"#set-{name}", Select).value
         values["standardize"] = values["standardize"] == "yes"
+        values["batch_norm"] = {"yes": True, "no": False}.get(values["batch_norm"])  # SOME: None
         return values
 
     def submit(self) -> None:

@@ -57,6 +57,10 @@ COLUMNS = (  # (header, field), in reading order; wrapped into further tables wh
     ("Σw", "sum"), ("Σ|w|", "abs_sum"), ("Σw²", "sq_sum"), ("Σb", "bias_sum"),
     ("‖∇‖", "grad_norm"), ("mean|a|", "mean_abs_activation"),
 )
+SIGNAL = (  # with batch norm (or when a lesson asks): the signal each activation takes in
+    ("mean z", "signal_mean"), ("var z", "signal_var"), ("γ mean", "gamma_mean"),
+    ("β mean", "beta_mean"),
+)
 
 
 BARRED = ("grad_norm", "mean_abs_activation")  # shown with a bar on a log scale too
@@ -162,7 +166,11 @@ class ReadoutsView(VerticalScroll):
         names = trainer_names(trainer)
         parts = cls._proofs(trainer, readouts, names)
         label_width = max(len("total"), *(len(layer_label(net.sizes, l)) for l in range(net.depth)))
-        columns = sorted(COLUMNS, key=lambda c: c[1] not in focus)  # the lesson's first
+        wanted = COLUMNS + (SIGNAL if any(getattr(net, "batch_norm", ())) or
+                            any(f in focus for _, f in SIGNAL) else ())
+        # the lesson's columns first, in the lesson's order; then the rest in reading order
+        columns = sorted(wanted, key=lambda c: focus.index(c[1]) if c[1] in focus else
+                         len(focus))
         parts += [cls._table(trainer, readouts, layer, label_width, group)
                   for group in cls._groups(columns, width - label_width - 1)]
         parts += cls._neuron_sums(trainer, readouts, layer, names, width)
@@ -204,7 +212,7 @@ class ReadoutsView(VerticalScroll):
         for _, field in columns:
             if field == "sum":
                 cells.append(Text(number(r.sum), style=sum_style(r.sum)))
-            elif total and field in BARRED:
+            elif total and field in BARRED + tuple(f for _, f in SIGNAL):
                 cells.append(Text(""))
             elif field in BARRED:
                 value = getattr(r, field)
