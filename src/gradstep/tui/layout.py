@@ -44,8 +44,10 @@ def top_wanted(app) -> int:
     readouts = app.query_one(ReadoutsView).rows_needed
     network = app.query_one(NetworkPane).rows_needed
     neurons = app.query_one("#neurons")
-    pictures = neurons.virtual_size.height if neurons.display else 0
-    return max(grid, readouts, min(network, grid + 4), pictures) + 2
+    others = max(grid, readouts)
+    # the network list and the neuron pictures scroll: they may ask a little more, not all
+    pictures = min(neurons.virtual_size.height, others + 6) if neurons.display else 0
+    return max(others, min(network, grid + 4), pictures) + 2
 
 
 def lesson_fits(app, width: int, height: int) -> bool:
@@ -86,7 +88,8 @@ def arrange(app) -> None:
     lesson_rows = 1 if lesson.short else lesson.rows_needed(width)
     _set(lesson, "height", lesson_rows)
     rest = max(2, height - STATUS_ROWS - lesson_rows)
-    top = max(MIN_TOP, min(top_wanted(app), rest - bottom_min(height)))
+    # the plots and the heatmap keep at least 40% of the room below the lesson
+    top = max(MIN_TOP, min(top_wanted(app), rest - bottom_min(height), int(0.6 * rest)))
     top = min(top, max(3, rest - 5))
     _set(app.query_one("#top"), "height", top)
     bottom = rest - top
