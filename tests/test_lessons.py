@@ -126,8 +126,11 @@ def sentences(text):
     return [s for s in re.split(r"(?<=[.!?])\s+(?=[A-Z\"(])", text) if s]
 
 
+CHECKED_ELSEWHERE = {"digits", "digits-hidden"}  # test_digits.py, for seeds 0-4
+
+
 def test_every_shipped_lesson_is_checked():
-    assert {s.name for s in PRESETS} == CHECKED
+    assert {s.name for s in PRESETS} == CHECKED | CHECKED_ELSEWHERE
 
 
 @pytest.mark.parametrize("scenario", PRESETS, ids=lambda s: s.name)
@@ -346,7 +349,7 @@ def test_circle(seed):
     assert scenario.settings.loss == "mse"
     assert scenario.data["noise"] == 0 and scenario.data["test_fraction"] == 0.5
     r = run("circle", seed)
-    assert at(r, 8, "circle").evaluation.accuracy >= 0.99 and r.end.evaluation.accuracy >= 0.99
+    assert at(r, 5, "circle").evaluation.accuracy >= 0.99 and r.end.evaluation.accuracy >= 0.99
     assert r.frames[0].readouts.layers[2].abs_sum < 1
     assert 3 <= r.end.readouts.layers[2].abs_sum <= 5
     # x and r again: other weights, another Σw in every layer
@@ -378,7 +381,7 @@ def test_softmax_outputs(seed):
     t = r.trainer
     assert np.allclose(t.network.forward(t.x_train).sum(axis=1), 1)
     assert -7 < r.end.readouts.layers[2].sum < -1
-    assert -360 < r.end.readouts.sum < -290
+    assert -190 < r.end.readouts.sum < -120
     assert r.end.evaluation.accuracy > 0.9
 
 
