@@ -126,7 +126,7 @@ def sentences(text):
     return [s for s in re.split(r"(?<=[.!?])\s+(?=[A-Z\"(])", text) if s]
 
 
-CHECKED_ELSEWHERE = {"digits", "digits-hidden"}  # test_digits.py, for seeds 0-4
+CHECKED_ELSEWHERE = {"digits", "digits-hidden", "features"}  # test_digits.py, test_features.py
 
 
 def test_every_shipped_lesson_is_checked():
