@@ -29,7 +29,7 @@ from gradstep.scenarios.validate import describe, fail, require_table
 from gradstep.settings import TrainingSettings
 from gradstep.training import Trainer
 
-__all__ = ["DEFAULT_SCENARIO", "Scenario", "load_scenario", "presets_dir", "list_presets"]
+__all__ = ["COURSE", "DEFAULT_SCENARIO", "Scenario", "load_scenario", "presets_dir", "list_presets"]
 
 DEFAULT_SCENARIO = "grades"
 TOP_LEVEL = ("name", "title", "description", "watch", "focus", "data", "network", "training",
@@ -153,13 +153,24 @@ def presets_dir() -> Path:
     return Path(__file__).resolve().parents[3] / "presets"
 
 
+COURSE = (
+    "grades", "slope-two", "negative-feature", "plane", "sum-to-one", "house-prices",
+    "standardize", "l1-sparsity", "l2-shrinkage", "two-three-one", "xor", "circle", "features",
+    "softmax-outputs", "digits", "digits-hidden", "init-zoo", "deep-normalized", "deep-xavier",
+    "batch-norm",
+)
+"""The shipped scenarios as a course: a grade's shares first, the harder lessons later."""
+
+
 def preset_names() -> list[str]:
+    """The shipped scenarios in course order; any not in COURSE after, alphabetically."""
     folder = presets_dir()
-    return sorted(p.stem for p in folder.glob("*.toml")) if folder.is_dir() else []
+    names = {p.stem for p in folder.glob("*.toml")} if folder.is_dir() else set()
+    return [n for n in COURSE if n in names] + sorted(names - set(COURSE))
 
 
 def list_presets() -> list[Scenario]:
-    """Every shipped scenario, sorted by name."""
+    """Every shipped scenario, in course order."""
     return [load_scenario(presets_dir() / f"{name}.toml") for name in preset_names()]
 
 

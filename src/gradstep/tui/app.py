@@ -262,11 +262,13 @@ class GradstepApp(App[int]):
         self.opened(f"loaded {name}: {self.workspace.lesson.title}")
 
     def opened(self, message: str) -> None:
-        """Something new is open: select its first layer, show its lesson, redraw."""
+        """Something new is open: select its first layer, redraw, show its lesson (whole when
+        it fits beside the new panes: measured with the new lesson, as at launch)."""
         self.layer = 0
+        self.query_one(Lesson).show(self.workspace.lesson, short=True)
+        self.redraw()
         self.show_lesson()
         self.notify(message, title="opened")
-        self.redraw()
 
     # ---- keeping the work (the prompts are in keep.py) ---------------------------------
     def action_undo(self) -> None:

@@ -1,4 +1,5 @@
-"""The scenario picker: shipped scenarios by name and title; Enter loads one."""
+"""The scenario picker: shipped scenarios in course order, one line each (name and title, cut
+with an ellipsis when the screen is narrow); Enter loads one."""
 
 from __future__ import annotations
 
@@ -28,6 +29,8 @@ class ScenarioPicker(ModalScreen[str | None]):
     ScenarioPicker OptionList {
         height: auto;
         max-height: 20;
+        text-wrap: nowrap;
+        text-overflow: ellipsis;
     }
     """
     BINDINGS = [Binding("escape", "cancel", "Cancel")]

@@ -49,12 +49,14 @@ class Lesson(Static):
         return lesson.watch or (lesson.text.split(". ")[0].strip() if lesson.text else "")
 
     def _one_line(self) -> Text:
+        """What to watch first (a narrow screen cuts the end), then the title."""
         text = Text(no_wrap=True, overflow="ellipsis")
-        text.append(self.lesson.heading, style="bold")
         watch = self._watch()
         if watch:
-            text.append("  watch: ", style="dim")
-            text.append(watch)
+            text.append("watch: ", style="dim")
+            text.append(watch, style="bold")
+            text.append("  ·  ", style="dim")
+        text.append(self.lesson.heading)
         text.append("  (l: the whole lesson)", style="dim")
         return text
 
