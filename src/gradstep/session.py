@@ -90,7 +90,7 @@ def load_session(path):
     except GradstepError as e:
         raise SessionError(f"{path}: {e}") from None
     except (OSError, EOFError, ValueError, KeyError, TypeError, IndexError, AttributeError,
-            zipfile.BadZipFile, json.JSONDecodeError, UnicodeDecodeError) as e:
+            OverflowError, zipfile.BadZipFile, json.JSONDecodeError, UnicodeDecodeError) as e:
         text = getattr(e, "strerror", None) or str(e)
         reason = text.splitlines()[0] if text else type(e).__name__
         raise SessionError(f"{path}: not a readable gradstep session ({reason})") from None
@@ -104,10 +104,13 @@ def _build(arrays):
         raise ValueError(f"session version {meta.get('version')!r}; this gradstep reads {VERSION}")
     n, d, t = meta["network"], meta["data"], meta["trainer"]
     train, test = (_dataset(arrays[f"{s}_x"], arrays[f"{s}_y"], d) for s in ("train", "test"))
+    if test.x.shape[1:] != train.x.shape[1:] or test.y.shape[1:] != train.y.shape[1:]:
+        raise ValueError("the test split does not match the training split")
     network = Network(n["sizes"], n["activations"], n["output"], bias=n["bias"], init=n["init"],
                       seed=n["seed"], constraint=n["constraint"], dtype=n["dtype"])
     params = arrays["params"]
-    if params.shape != network.params.shape or not np.all(np.isfinite(params)):
+    if params.shape != network.params.shape or params.dtype.kind != "f" \
+            or not np.all(np.isfinite(params)):
         raise ValueError("the weights do not match the network's shape or are not finite")
     frozen = [None] * network.depth
     for l in meta["frozen_layers"]:
@@ -124,10 +127,20 @@ def _build(arrays):
             state = _like(arrays["optimizer_buf"], params)
         elif opt["name"] == "adam":
             state = (_like(arrays["optimizer_m"], params), _like(arrays["optimizer_v"], params),
-                     int(opt["adam_steps"]))
+                     _count(opt["adam_steps"], "Adam's step count"))
+    step_count = _count(t["step_count"], "the step count")
+    epoch_count = _count(t["epoch_count"], "the epoch count")
     history = arrays["history"].astype(float)
     if history.ndim != 2 or history.shape[0] != len(History.COLUMNS):
         raise ValueError("the loss history has the wrong shape")
+    steps = history[0]
+    if not (np.all(np.isfinite(steps)) and np.all(np.diff(steps) >= 0)
+            and (not len(steps) or 0 <= steps[0] and steps[-1] <= step_count)):
+        raise ValueError("the loss history's steps are out of order or out of range")
+    edits = meta["history"]["edits"]
+    if not isinstance(edits, list) or not all(
+            type(e) is int and 0 <= e <= step_count for e in edits):
+        raise ValueError("the edits are not steps of this session")
     order = arrays.get("order")
     n_train = len(train)
     if order is not None and (order.shape != (n_train,) or
@@ -136,6 +149,8 @@ def _build(arrays):
     position = int(t["position"])
     if not 0 <= position <= n_train:
         raise ValueError("the position in the epoch is out of range")
+    if order is None and position < n_train:
+        raise ValueError("the epoch under way has no order")
     full = History()
     for row in history.T:
         full.append(*row)
@@ -143,25 +158,37 @@ def _build(arrays):
     last_loss = t["last_loss"]
     trainer.restore(Snapshot(
         network=network_snap, settings=settings, optimizer=(opt["name"], state),
-        step_count=int(t["step_count"]), epoch_count=int(t["epoch_count"]), position=position,
+        step_count=step_count, epoch_count=epoch_count, position=position,
         order=order, rng_state=t["rng_state"], diverged=bool(t["diverged"]),
         status=str(t["status"]), last_loss=math.nan if last_loss is None else float(last_loss),
-        history=full, history_size=full.size, edits=tuple(meta["history"]["edits"])))
+        history=full, history_size=full.size, edits=tuple(edits)))
     s = meta["scenario"]
     return trainer, (str(s["name"]), str(s["title"]), str(s["description"]))
 
 
+def _count(value, what):
+    """A whole number of 0 or more from the metadata; ValueError otherwise."""
+    if type(value) is not int or value < 0:
+        raise ValueError(f"{what} is not a whole number of 0 or more")
+    return value
+
+
 def _like(state, params):
-    if state.shape != params.shape or not np.all(np.isfinite(state)):
+    if state.shape != params.shape or state.dtype.kind != "f" or not np.all(np.isfinite(state)):
         raise ValueError("the optimizer state does not match the weights")
     return state
 
 
 def _dataset(x, y, d):
-    if x.ndim != 2 or len(x) != len(y) or not np.all(np.isfinite(x)):
+    if x.ndim != 2 or y.ndim < 1 or len(x) != len(y) or x.dtype.kind not in "fiu" \
+            or not np.all(np.isfinite(x)):
         raise ValueError("the stored data is malformed")
     if d["task"] == "classification":
-        if y.dtype.kind not in "iu" or (len(y) and (y.min() < 0 or y.max() >= d["n_classes"])):
+        if y.ndim != 1 or y.dtype.kind not in "iu" or (len(y) and (y.min() < 0 or
+                                                                   y.max() >= d["n_classes"])):
             raise ValueError("the stored class labels are malformed")
+    elif d["task"] != "regression" or y.ndim != 2 or y.dtype.kind not in "fiu" \
+            or not np.all(np.isfinite(y)):
+        raise ValueError("the stored targets are malformed")
     return Dataset(x, y, d["task"], int(d["n_classes"]), tuple(d["feature_names"]),
                    tuple(d["target_names"]))
