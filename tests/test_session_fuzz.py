@@ -140,7 +140,8 @@ def mutate(data, arrays, meta):
                 del parent[path[-1]]
             else:
                 event("meta value replaced")
-                parent[path[-1]] = data.draw(st.sampled_from(ODD_VALUES))
+                value = data.draw(st.sampled_from(ODD_VALUES))
+                parent[path[-1]] = json.loads(json.dumps(value))  # a copy: never shared
     return arrays, meta
 
 
