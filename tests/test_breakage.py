@@ -121,6 +121,13 @@ def test_the_command_line_refuses_an_unwritable_csv_target_before_training(tmp_p
     assert err.startswith("gradstep: error: --csv: cannot write in the folder") and not trained
 
 
+def test_a_name_without_the_last_part_of_the_suffix_gets_the_whole_suffix(tmp_path):
+    for name, written in (("s", "s.gradstep.npz"), ("s.npz", "s.npz"),
+                          ("datanpz", "datanpz.gradstep.npz"), ("s.NPZ", "s.NPZ.gradstep.npz"),
+                          ("s.gradstep.npz", "s.gradstep.npz")):
+        assert writable_path(tmp_path / name, ".gradstep.npz") == tmp_path / written, name
+
+
 @pytest.mark.skipif(os.geteuid() == 0, reason="root writes in any folder")
 def test_a_read_only_folder_is_refused_for_real(tmp_path):
     locked = tmp_path / "locked"
