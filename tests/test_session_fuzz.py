@@ -177,7 +177,7 @@ def check_whole(t, path):
     assert again.step_count == t.step_count and again.settings == t.settings
 
 
-@settings(max_examples=400, deadline=None, database=None,
+@settings(max_examples=300, deadline=None, database=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.sampled_from(["regression", "classifier", "binary"]), st.data())
 def test_sessions_with_wrong_contents_load_whole_or_are_refused_in_one_line(tmp_path, sessions,
