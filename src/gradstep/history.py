@@ -5,7 +5,9 @@ replaced, so a snapshot of the history is just its lengths: undo copies the firs
 
 The mini-batch losses are kept one per step up to MAX_BATCH_LOSSES; past that, neighbours are
 averaged in pairs and each entry stands for twice as many steps (`stride`), so a run of any
-length costs at most a few megabytes and the curve still shows its whole shape.
+length costs at most a few megabytes and the curve still shows its whole shape. Evaluation
+rows are kept up to MAX_HISTORY_ROWS (42 MB); past that every other row is dropped (`thinned`
+counts how often), so a run of a billion tiny epochs stays within the same bound.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 MAX_BATCH_LOSSES = 1 << 20
+MAX_HISTORY_ROWS = 1 << 20   # evaluations kept; past that every other one is dropped
 
 
 @dataclass(frozen=True)
@@ -27,6 +30,7 @@ class HistoryMark:
     stride: int
     pending: tuple[float, int]
     edits: tuple[int, ...]
+    thinned: int = 0
 
 
 class History:
@@ -43,6 +47,7 @@ class History:
         self.stride = stride
         self._pending = (0.0, 0)  # sum and count of losses not yet making a whole stride
         self.edits = list(edits)  # steps at which a person edited the network or the settings
+        self.thinned = 0          # times every other row was dropped to stay within the bound
         if rows is not None:
             rows = np.asarray(rows, float).reshape(len(self.COLUMNS), -1)
             self._rows = np.full((len(self.COLUMNS), max(64, rows.shape[1])), np.nan)
@@ -55,9 +60,22 @@ class History:
     def record(self, step, epoch, train_loss, test_loss, accuracy) -> None:
         """Add an evaluation row."""
         if self.size == self._rows.shape[1]:
-            self._rows = np.concatenate([self._rows, np.full_like(self._rows, np.nan)], axis=1)
+            if self.size >= MAX_HISTORY_ROWS:
+                self._thin()
+            else:
+                more = min(self.size, MAX_HISTORY_ROWS - self.size)
+                self._rows = np.concatenate(
+                    [self._rows, np.full((len(self.COLUMNS), more), np.nan)], axis=1)
         self._rows[:, self.size] = (step, epoch, train_loss, test_loss, accuracy)
         self.size += 1
+
+    def _thin(self) -> None:
+        """Drop every other row (the first is kept), halving what the history holds."""
+        kept = self._rows[:, 0:self.size:2]
+        self.size = kept.shape[1]
+        self._rows[:, :self.size] = kept
+        self._rows[:, self.size:] = np.nan
+        self.thinned += 1
 
     def row(self, index: int) -> np.ndarray:
         return self._rows[:, index].copy()
@@ -99,11 +117,18 @@ class History:
         self.loss_count += 1
 
     def _extend_losses(self, values: np.ndarray) -> None:
-        for value in values:
-            if self.loss_count == len(self._losses):
-                self._grow()
-            self._losses[self.loss_count] = value
-            self.loss_count += 1
+        """Losses read back (a session), at most MAX_BATCH_LOSSES of them: as add_loss would
+        have kept them, without a Python step per value."""
+        values = values[:MAX_BATCH_LOSSES]
+        size = len(self._losses)
+        while size < self.loss_count + len(values):
+            size *= 2
+        if size != len(self._losses):
+            grown = np.zeros(size)
+            grown[:self.loss_count] = self._losses[:self.loss_count]
+            self._losses = grown
+        self._losses[self.loss_count:self.loss_count + len(values)] = values
+        self.loss_count += len(values)
 
     def _grow(self) -> None:
         if len(self._losses) < MAX_BATCH_LOSSES:
@@ -128,15 +153,20 @@ class History:
     # ---- marks (undo, sessions) ----------------------------------------------------------
     def mark(self) -> HistoryMark:
         return HistoryMark(self.size, self.loss_count, self.stride, self._pending,
-                           tuple(self.edits))
+                           tuple(self.edits), self.thinned)
 
     def copy(self, mark: HistoryMark | None = None) -> History:
         """A new History holding what this one held at `mark` (all of it by default)."""
         mark = mark or self.mark()
         new = History(stride=mark.stride, edits=mark.edits)
-        new._rows = self._rows[:, :max(mark.rows, 64)].copy()
-        new._rows[:, mark.rows:] = np.nan
-        new.size = mark.rows
+        rows = mark.rows
+        for _ in range(self.thinned - mark.thinned):  # thinned since the mark
+            rows = (rows + 1) // 2
+        rows = min(rows, self.size)
+        new._rows = self._rows[:, :max(rows, 64)].copy()
+        new._rows[:, rows:] = np.nan
+        new.size = rows
+        new.thinned = self.thinned
         if mark.stride == self.stride:
             new._losses = self._losses[:max(mark.losses, 1024)].copy()
             new.loss_count = mark.losses
