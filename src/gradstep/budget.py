@@ -23,9 +23,11 @@ from gradstep.errors import GradstepError
 
 ENV = "GRADSTEP_MEMORY_BUDGET"
 DEFAULT_BUDGET = 1_000_000_000         # 1 GB
-MIN_BUDGET = 16_000_000
+MIN_BUDGET = 100_000_000
 EVAL_CHUNK_BYTES = 32_000_000          # one layer's activations during an evaluation, at most
 MAX_FORWARD_WORK = 20_000_000          # multiply-adds a screen's redraw may ask for (heatmap)
+HISTORY_BYTES = 76_000_000             # evaluation rows and mini-batch losses at their cap,
+                                       # while growing (history.py: 2^20 of each)
 
 _UNITS = {"": 1, "b": 1, "k": 10**3, "kb": 10**3, "m": 10**6, "mb": 10**6, "g": 10**9,
           "gb": 10**9, "t": 10**12, "tb": 10**12, "kib": 2**10, "mib": 2**20, "gib": 2**30,
@@ -108,7 +110,8 @@ def training_parts(sizes, itemsize: int, *, n_train: int, n_test: int, n_inputs:
       and the current epoch's shuffled copy;
     - a training step: every layer's pre-activations and activations for the batch, kept for
       the backward pass, and the backward pass's temporaries;
-    - an evaluation: one chunk of rows through the widest layer, and the outputs of every row.
+    - an evaluation: one chunk of rows through the widest layer, and the outputs of every row;
+    - the loss history, which stops growing at HISTORY_BYTES (history.py).
     """
     sizes = [int(s) for s in sizes]
     params = parameter_count(sizes, bias)
@@ -128,6 +131,7 @@ def training_parts(sizes, itemsize: int, *, n_train: int, n_test: int, n_inputs:
          3 * step_rows * (neurons + n_inputs) * itemsize, "training.batch_size"),
         ("an evaluation", 3 * rows * widest * itemsize + 4 * n * sizes[-1] * itemsize,
          "network.layers"),
+        ("the loss history at its largest", HISTORY_BYTES, None),
     ]
 
 

@@ -11,8 +11,19 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
+from gradstep.budget import check_trainer
 from gradstep.errors import EditError, SettingError
+from gradstep.model.spec import check_limit
 from gradstep.targets import check_fit
+
+
+def check_parameters(sizes, net) -> None:
+    """The parameter limit first (its message is the one a person expects for a huge size),
+    then the memory budget."""
+    if all(isinstance(n, int) and n >= 1 for n in sizes):
+        check_limit(sizes, net.bias, net.dtype.name)
 
 
 def weight_name(layer: int, i: int, j: int, names=None) -> str:
@@ -115,7 +126,13 @@ class Resize(Edit):
         return f"layer {self.layer}: {self.size} neurons"
 
     def apply(self, trainer):
-        trainer.network.resize(self.layer, self.size)
+        net = trainer.network
+        if isinstance(self.size, int) and 0 < self.layer < len(net.sizes) - 1:
+            sizes = list(net.sizes)
+            sizes[self.layer] = self.size
+            check_parameters(sizes, net)
+            check_trainer(trainer, sizes=sizes, doing=f"a layer of {self.size:,} neurons")
+        net.resize(self.layer, self.size)
 
 
 @dataclass(frozen=True)
@@ -130,7 +147,12 @@ class InsertLayer(Edit):
         return f"insert layer {self.layer}"
 
     def apply(self, trainer):
-        trainer.network.insert_layer(self.layer, self.size, self.activation)
+        net = trainer.network
+        if isinstance(self.size, int) and 0 < self.layer < len(net.sizes):
+            sizes = net.sizes[:self.layer] + [self.size] + net.sizes[self.layer:]
+            check_parameters(sizes, net)
+            check_trainer(trainer, sizes=sizes, doing="another layer")
+        net.insert_layer(self.layer, self.size, self.activation)
 
 
 @dataclass(frozen=True)
@@ -255,6 +277,10 @@ class ChangeSettings(Edit):
         net = trainer.network
         new = trainer.settings.changed(**self.changes)
         check_fit(net.sizes, net.output, trainer.raw_train, new.loss)
+        itemsize = None
+        if self.dtype is not None:
+            itemsize = np.dtype(net.check_dtype(self.dtype)).itemsize
+        check_trainer(trainer, settings=new, itemsize=itemsize, doing="those settings")
         if self.init is not None:
             net.check_init(self.init)
         if self.dtype is not None:

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from gradstep.budget import check_trainer
 from gradstep.errors import EditError, SettingError
 from gradstep.history import History, HistoryMark
 from gradstep.model import readouts as readouts_module
@@ -77,6 +78,7 @@ class Trainer:
         self.raw_train, self.raw_test = train, test
         self.settings = settings.checked()
         check_fit(network.sizes, network.output, train, settings.loss)
+        check_trainer(self, doing="this network on this data")
         try:
             self.seed = check_seed(seed)
         except EditError as e:
@@ -110,14 +112,20 @@ class Trainer:
         else:
             self.mean = np.zeros(x_train.shape[1])
             self.std = np.ones(x_train.shape[1])
-        dtype = self.network.dtype
-        self.x_train = ((x_train - self.mean) / self.std).astype(dtype)
-        self.x_test = ((x_test - self.mean) / self.std).astype(dtype)
+        self.x_train, self.x_test = self._inputs(x_train), self._inputs(x_test)
         self.y_train = encode_targets(self.raw_train, self.network, self.settings.loss)
         self.y_test = encode_targets(self.raw_test, self.network, self.settings.loss)
         self._position = len(self.x_train)  # the next step starts a new epoch
         self._order = None
         self._data_version += 1
+
+    def _inputs(self, x):
+        """Inputs as the network takes them: standardized (or not) in its dtype. Raw inputs
+        that already are (no standardizing, the same dtype) are used as they are, read-only:
+        (x - 0) / 1 is x, and a large data set is not held twice."""
+        if not self.settings.standardize and x.dtype == self.network.dtype:
+            return x
+        return ((x - self.mean) / self.std).astype(self.network.dtype)
 
     def refit(self):
         """The data again as the network and settings now need it (after an output activation,
@@ -135,7 +143,7 @@ class Trainer:
     def predict(self, x):
         """The network's outputs for raw inputs x (n, n_0)."""
         with np.errstate(all="ignore"):
-            return self.network.forward(self.transform(x))
+            return self.network.forward_rows(self.transform(x))
 
     @property
     def steps_per_epoch(self):
@@ -262,7 +270,7 @@ class Trainer:
         if len(x) == 0:
             return math.nan, math.nan
         net = self.network
-        z, a = net.forward(x, logits=True)
+        z, a = net.forward_rows(x, logits=True)
         loss = loss_value(self.settings.loss, z, a, y)
         accuracy = math.nan
         if self.is_classification:

@@ -15,6 +15,7 @@ so a refused edit (EditError) changes nothing.
 
 import numpy as np
 
+from gradstep.budget import chunk_rows
 from gradstep.errors import EditError
 from gradstep.model import activations as act
 from gradstep.model import constraints
@@ -155,6 +156,22 @@ class Network:
         if keep:
             self.last_activations, self._zs = acts, zs
         return (z, a) if logits else a
+
+    def forward_rows(self, x, logits=False):
+        """forward(x) in chunks of rows, so that one layer's activations never take more than
+        budget.EVAL_CHUNK_BYTES whatever the number of rows (an evaluation, a heatmap). Each
+        row's result is the same as forward's: a small input is one chunk, forward itself."""
+        rows = chunk_rows(max(self.sizes[1:]), self.dtype.itemsize)
+        if len(x) <= rows:
+            return self.forward(x, logits=logits)
+        z_all = a_all = None
+        for start in range(0, len(x), rows):
+            z, a = self.forward(x[start:start + rows], logits=True)
+            if z_all is None:
+                z_all = np.empty((len(x), z.shape[1]), z.dtype)
+                a_all = np.empty((len(x), a.shape[1]), a.dtype)
+            z_all[start:start + rows], a_all[start:start + rows] = z, a
+        return (z_all, a_all) if logits else a_all
 
     def backward(self, dz):
         """Fill `grad` (and so grad_weights, grad_biases) from dL/dz of the output layer,

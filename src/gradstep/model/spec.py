@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from gradstep.budget import size_text
 from gradstep.errors import EditError, field_error
 from gradstep.model import activations as act
 from gradstep.model import constraints
@@ -109,9 +110,10 @@ def parameter_count(sizes, bias: bool = True) -> int:
 def check_limit(sizes, bias: bool, dtype: str = "float64") -> None:
     count = parameter_count(sizes, bias)
     if count > MAX_PARAMETERS:
-        mb = count * np.dtype(dtype).itemsize * 4 / 1e6  # weights, gradients, two Adam moments
-        raise _fail("layers", f"that network would have {count:,} parameters (about {mb:,.0f} MB "
-                              f"to train); the limit is {MAX_PARAMETERS:,} parameters")
+        weights = count * np.dtype(dtype).itemsize * 4  # weights, gradients, two Adam moments
+        raise _fail("layers", f"that network would have {count:,} parameters (their values, "
+                              f"gradients and optimizer state alone would take about "
+                              f"{size_text(weights)}); the limit is {MAX_PARAMETERS:,} parameters")
 
 
 def choice(value: Any, allowed, key: str) -> str:

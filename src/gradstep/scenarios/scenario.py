@@ -67,7 +67,8 @@ class Scenario:
     def build(self, seed: int | None = None, learning_rate: float | None = None) -> Trainer:
         """Data, network and trainer; `seed` replaces the network's and trainer's seed (the
         data keep theirs), `learning_rate` the file's learning rate."""
-        train, test = load_data(self.data, self.path.parent, self.where)
+        train, test = load_data(self.data, self.path.parent, self.where,
+                                output=self.network.output, loss=self.settings.loss)
         spec = self.network if seed is None else self.network.replace(seed=seed)
         settings = self.settings
         try:
