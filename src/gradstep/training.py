@@ -243,13 +243,18 @@ class Trainer:
         left = n if self._position >= n else n - self._position
         return -(-left // b)
 
+    def steps_for(self, epochs):
+        """The steps `run(epochs=...)` takes: whole epochs, after finishing the one under way."""
+        steps = epochs * self.steps_per_epoch
+        if self._position < len(self.x_train):
+            steps += self.steps_to_epoch_end()
+        return steps
+
     def run(self, steps=None, epochs=None, stop=None):
         """Take `steps` steps or `epochs` whole epochs; stops early on divergence, or when
         `stop()` (checked after each step) says so. Returns the steps done."""
         if epochs is not None:
-            steps = epochs * self.steps_per_epoch
-            if self._position < len(self.x_train):  # finish the epoch under way first
-                steps += self.steps_to_epoch_end()
+            steps = self.steps_for(epochs)
         done = 0
         with np.errstate(all="ignore"):
             for _ in range(steps or 0):

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from gradstep.errors import GradstepError
 from gradstep.export import history_csv, load_weights_edit, weights_json
-from gradstep.files import atomic_write_text, readable_path, writable_path
+from gradstep.files import atomic_write_text, readable_path, shown, writable_path
 from gradstep.lesson import Lesson
 from gradstep.live import LiveTrainer
 from gradstep.session import SUFFIX, load_session, save_session
@@ -187,7 +187,7 @@ class Workspace:
         self.replace(scenario.build(), scenario.lesson)
 
     def open_session(self, text) -> Path:
-        path = readable_path(text)
+        path = readable_path(text, "session")
         trainer, lesson = load_session(path)
         self.replace(trainer, lesson, path)
         return path
@@ -236,10 +236,10 @@ class Workspace:
 
     def load_weights(self, text) -> Path:
         """Weights from an exported JSON file into the active network (one undo entry)."""
-        path = readable_path(text)
+        path = readable_path(text, "weights")
         edit = load_weights_edit(path)
         try:
             self.apply(edit)
         except GradstepError as e:
-            raise GradstepError(f"{path}: {e}") from None
+            raise GradstepError(f"{shown(path)}: {e}") from None
         return path

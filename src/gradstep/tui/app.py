@@ -8,6 +8,9 @@ the next frame reads the trainer (painter.py draws the frames).
 
 from __future__ import annotations
 
+import asyncio
+import signal
+
 from textual import on
 from textual.app import App, ComposeResult
 from textual.containers import Horizontal, VerticalScroll
@@ -17,6 +20,7 @@ from textual.widgets import Footer
 from gradstep import selection
 from gradstep.edits import Freeze, Nudge, Reinitialize
 from gradstep.errors import GradstepError
+from gradstep.text import printable
 from gradstep.tui import editing, keep
 from gradstep.tui.commands import GradstepCommands
 from gradstep.tui.keys import ACTIONS, COMMAND_TABLE, bindings
@@ -24,6 +28,7 @@ from gradstep.tui.messages import TrainingStopped
 from gradstep.tui.painter import REDRAW_HZ, Painter
 from gradstep.tui.screens.help import HelpScreen, help_sections
 from gradstep.tui.screens.picker import ScenarioPicker
+from gradstep.tui.screens.prompt import failure
 from gradstep.tui.screens.settings import SettingsScreen
 from gradstep.tui.widgets.lesson import Lesson
 from gradstep.tui.widgets.loss_plot import LossPlot
@@ -46,14 +51,22 @@ class GradstepApp(App[int]):
     COMMAND_TABLE = COMMAND_TABLE
     BINDINGS = bindings()
 
-    def __init__(self, workspace: Workspace, driver_class=None) -> None:
+    def __init__(self, workspace: Workspace, driver_class=None,
+                 handle_signals: bool = False) -> None:
         super().__init__(driver_class=driver_class)
         self.workspace = workspace
         self.layer = 0        # the selected weight layer
         self.painter = Painter(self)
-        self.sub_title = workspace.lesson.name
+        self.handle_signals = handle_signals
+        self.sub_title = printable(workspace.lesson.name, 60)
 
     def on_mount(self) -> None:
+        if self.handle_signals:  # SIGTERM ends the app as `q` would, between two events
+            try:
+                asyncio.get_running_loop().add_signal_handler(
+                    signal.SIGTERM, lambda: self.exit(128 + signal.SIGTERM))
+            except (NotImplementedError, RuntimeError, ValueError):
+                pass
         self.workspace.on_run_stopped = lambda diverged: self.post_message(
             TrainingStopped(diverged))
         for pane, title in (("#network", "network"), ("#readouts", "weight sums"),
@@ -91,15 +104,17 @@ class GradstepApp(App[int]):
 
     def notify(self, message: str, *, title: str = "", severity="information",
                timeout: float | None = None, markup: bool = False) -> None:
-        """Model messages hold brackets ("shape [5, 1]"): not markup. One at a time."""
+        """Model messages hold brackets ("shape [5, 1]"): not markup; they may quote a file's
+        text: control characters made visible. One at a time."""
         self.clear_notifications()
-        super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
+        super().notify(printable(message, 600), title=printable(title, 60), severity=severity,
+                       timeout=timeout, markup=markup)
 
     def show_lesson(self, shown: bool = True) -> None:
         lesson = self.query_one(Lesson)
         lesson.show(self.workspace.lesson)
         lesson.set_class(not shown, "-hidden")
-        self.sub_title = self.workspace.lesson.name
+        self.sub_title = printable(self.workspace.lesson.name, 60)
 
     def redraw(self, costly: bool = True) -> None:
         self.painter.redraw(costly)
@@ -144,6 +159,8 @@ class GradstepApp(App[int]):
             self.workspace.apply(edit)
         except GradstepError as e:
             return str(e)
+        except Exception as e:  # noqa: BLE001 - an edit never takes the app down
+            return failure(e)
         finally:
             self.redraw()
         return None
@@ -234,7 +251,10 @@ class GradstepApp(App[int]):
         except GradstepError as e:
             self.notify(str(e), severity="error", title="not loaded")
             return
-        self.opened(f"loaded {name}: {self.workspace.lesson.title}")
+        except Exception as e:  # noqa: BLE001 - a scenario file never takes the app down
+            self.notify(failure(e), severity="error", title="not loaded")
+            return
+        self.opened(f"loaded {name}: {printable(self.workspace.lesson.title, 200)}")
 
     def opened(self, message: str) -> None:
         """Something new is open: select its first layer, show its lesson, redraw."""
@@ -281,7 +301,7 @@ def launch_app(scenario=None, *, session=None) -> int:
     the exit code. A bad session file raises SessionError before the app starts."""
     workspace = Workspace.from_session(session) if session is not None else \
         Workspace.from_scenario(scenario)
-    app = GradstepApp(workspace)
+    app = GradstepApp(workspace, handle_signals=True)
     result = app.run()
     workspace.pause()
     return result if isinstance(result, int) else app.return_code or 0

@@ -9,9 +9,10 @@ changed) or None (done).
 from __future__ import annotations
 
 from gradstep.errors import GradstepError
+from gradstep.files import shown
 from gradstep.session import SUFFIX
 from gradstep.tui.screens.export_menu import ExportMenu
-from gradstep.tui.screens.prompt import TextPrompt
+from gradstep.tui.screens.prompt import TextPrompt, failure
 from gradstep.tui.screens.unsaved import UnsavedChanges
 
 EXPORTS = {
@@ -51,7 +52,9 @@ def _saved(app, text: str | None) -> str | None:
         path = app.workspace.save(text)
     except GradstepError as e:
         return str(e)
-    app.notify(f"saved {path}", title="saved")
+    except Exception as e:  # noqa: BLE001 - a save never takes the app (and the work) down
+        return failure(e)
+    app.notify(f"saved {shown(path)}", title="saved")
     return None
 
 
@@ -75,7 +78,7 @@ def prompt_open(app) -> None:
             path = app.workspace.open_session(text)
         except GradstepError as e:
             return str(e)
-        app.opened(f"opened {path}: step {app.trainer.step_count}")
+        app.opened(f"opened {shown(path)}: step {app.trainer.step_count}")
         return None
 
     app.push_screen(TextPrompt("Open a session file (.npz)", str(app.workspace.path or ""),
@@ -103,7 +106,7 @@ def prompt_export(app, kind: str, svg: str | None = None) -> None:
             path = app.workspace.export(kind, text, svg if kind == "screenshot" else None)
         except GradstepError as e:
             return str(e)
-        app.notify(f"wrote {path}", title="exported")
+        app.notify(f"wrote {shown(path)}", title="exported")
         return None
 
     app.push_screen(TextPrompt(question, default.format(stem=stem), write))
@@ -116,5 +119,5 @@ def _load_weights(app, text: str) -> str | None:
         return str(e)
     finally:
         app.redraw()
-    app.notify(f"loaded weights from {path} (u undoes it)", title="weights loaded")
+    app.notify(f"loaded weights from {shown(path)} (u undoes it)", title="weights loaded")
     return None

@@ -3,10 +3,14 @@ foreground colour and the lower in the background colour, so a pixel is square.
 
 The network's output over the plane of its two inputs is predicted in one vectorised call per
 redraw; cells are merged into runs of equal colour and the styles are cached, so a redraw of a
-120×36 pane costs a few milliseconds.
+120×36 pane costs a few milliseconds. A huge network is predicted on a coarser grid (at most
+budget.MAX_FORWARD_WORK multiply-adds a redraw), each point then covering a block of pixels,
+and the prediction goes in chunks of rows: a redraw never holds more than the screen needs.
 """
 
 from __future__ import annotations
+
+import math
 
 import numpy as np
 from rich.color import Color
@@ -15,6 +19,7 @@ from rich.style import Style
 from textual.strip import Strip
 from textual.widget import Widget
 
+from gradstep.budget import forward_points
 from gradstep.tui.widgets.colors import (
     MAX_POINTS,
     domain,
@@ -48,6 +53,16 @@ def half_block_strips(top: np.ndarray, bottom: np.ndarray, cache: dict) -> list[
         strips.append(Strip(segments, width))
     return strips
 
+
+
+def grid_size(width: int, height: int, parameters: int) -> tuple[int, int]:
+    """The grid of points a redraw predicts: every pixel, or fewer (same proportions) when a
+    prediction of every pixel would take more than budget.MAX_FORWARD_WORK multiply-adds."""
+    points = forward_points(parameters, width * height)
+    if points >= width * height:
+        return width, height
+    scale = math.sqrt(points / (width * height))
+    return max(2, min(width, int(width * scale))), max(2, min(height, int(height * scale)))
 
 
 class HeatmapCanvas(Widget):
@@ -86,14 +101,18 @@ class HeatmapCanvas(Widget):
         both = np.concatenate([data.x, trainer.raw_test.x]) if len(trainer.raw_test) else data.x
         lo, hi = domain(both)
         height = 2 * rows
-        xs = lo[0] + (np.arange(width) + 0.5) * (hi[0] - lo[0]) / width
-        ys = hi[1] - (np.arange(height) + 0.5) * (hi[1] - lo[1]) / height  # up is larger
-        grid = np.empty((height, width, 2))
+        grid_w, grid_h = grid_size(width, height, trainer.network.parameter_count())
+        xs = lo[0] + (np.arange(grid_w) + 0.5) * (hi[0] - lo[0]) / grid_w
+        ys = hi[1] - (np.arange(grid_h) + 0.5) * (hi[1] - lo[1]) / grid_h  # up is larger
+        grid = np.empty((grid_h, grid_w, 2))
         grid[..., 0] = xs[None, :]
         grid[..., 1] = ys[:, None]
         out = trainer.predict(grid.reshape(-1, 2))
-        colors = output_colors(np.asarray(out).reshape(height * width, -1), trainer)
-        pixels = pack(colors).reshape(height, width)
+        colors = output_colors(np.asarray(out).reshape(grid_h * grid_w, -1), trainer)
+        pixels = pack(colors).reshape(grid_h, grid_w)
+        if (grid_w, grid_h) != (width, height):  # each point covers a block of pixels
+            pixels = pixels[(np.arange(height) * grid_h // height)[:, None],
+                            (np.arange(width) * grid_w // width)[None, :]]
         shown = pick(len(data.x), max(MAX_POINTS, 1))
         if len(shown):
             p = data.x[shown]

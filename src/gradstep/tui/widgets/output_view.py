@@ -18,7 +18,9 @@ from textual.containers import Vertical
 from textual.widgets import Static
 from textual_plotext import PlotextPlot
 
+from gradstep.budget import forward_points
 from gradstep.targets import class_confidence, low_label, predict_classes
+from gradstep.text import printable
 from gradstep.tui.widgets.colors import (
     BLUE,
     CLASS_COLORS,
@@ -95,14 +97,14 @@ class OutputView(Vertical):
         """Redraw from the trainer's current network (layer is unused)."""
         self._trainer = trainer
         inputs = trainer.network.sizes[0]
+        names = [printable(n, 16) for n in trainer.raw_train.feature_names[:2]]
         if inputs == 1:
             self._set_mode("curve")
             self._draw_curve(trainer)
-            where = f"{trainer.raw_train.feature_names[0]} →; points: training data"
+            where = f"{names[0]} →; points: training data"
         elif inputs == 2:
             self._set_mode("heatmap")
             self.query_one(HeatmapCanvas).show(trainer)
-            names = trainer.raw_train.feature_names
             where = f"{names[0]} →, {names[1]} ↑; orange − / blue +; dots: training data"
             if trainer.is_classification and trainer.network.sizes[-1] > 1:
                 where = f"{names[0]} →, {names[1]} ↑; colour = class, brightness = confidence"
@@ -140,7 +142,8 @@ class OutputView(Vertical):
         data = trainer.raw_train
         lo, hi = domain(data.x)
         width = max(plot.size.width, 20)
-        xs = np.linspace(lo[0], hi[0], 2 * width)
+        points = forward_points(trainer.network.parameter_count(), 2 * width)
+        xs = np.linspace(lo[0], hi[0], points)  # fewer points when the network is huge
         out = clean(np.asarray(trainer.predict(xs[:, None])))
         out = np.clip(out, -1e12, 1e12)  # plotext cannot scale astronomically large values
         shown = pick(len(data.x), MAX_POINTS)
@@ -186,7 +189,7 @@ class OutputView(Vertical):
                 text.append(f"{int(target):>11}{int(label):>10}{compact(float(c)):>9} "
                             f"{'✓' if right else '✗'}\n", style="" if right else "bold")
         else:
-            name = (data.target_names[0] if data.target_names else "target")[:9]
+            name = printable(data.target_names[0] if data.target_names else "target", 9)
             text.append(f"{split + ' ' + name:>11}{'predicted':>10}{'error':>9}\n", style="bold")
             for target, predicted in zip(data.y[:rows, 0], out[:, 0]):
                 error = float(predicted) - float(target)

@@ -16,6 +16,8 @@ from rich.text import Text
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
+from gradstep.text import printable
+
 WIDTH = 8          # every number is right-aligned in this many cells, so the table never jitters
 NEAR_ONE = 0.05    # |Σw − 1| below this counts as "about 1"
 MAX_NEURONS = 24   # neuron sums shown for the selected layer at most
@@ -184,7 +186,7 @@ class ReadoutsView(VerticalScroll):
             row = []
             for j in range(k):
                 row += [number(float(w[i, j])), number(float(weights[i, j]))]
-            table.add_row(name, *row)
+            table.add_row(Text(printable(name, 12)), *row)  # a CSV column's name: not markup
         if net.bias:
             row = []
             for j in range(k):

@@ -8,6 +8,8 @@ import math
 from rich.text import Text
 from textual.widgets import Static
 
+from gradstep.text import printable
+
 
 def _loss(value: float) -> str:
     return "–" if not math.isfinite(value) else f"{value:.4g}"
@@ -41,6 +43,6 @@ class StatusLine(Static):
             if rate:
                 text.append(f" {rate:,.0f} steps/s", style="green")
         if trainer.diverged:
-            text.append(f"  {trainer.status}", style="bold")
+            text.append(f"  {printable(trainer.status, 300)}", style="bold")
         self.set_class(trainer.diverged, "-diverged")
         self.update(text, layout=False)  # one line always: no layout pass per frame
