@@ -295,9 +295,9 @@ def _shape(headers, name: str, shape: tuple, kinds: str, what: str | None = None
     if len(header.shape) != len(shape) or any(want is not None and got != want
                                                for got, want in zip(header.shape, shape)):
         wanted = "×".join("n" if n is None else str(n) for n in shape) or "a single value"
-        raise _fail(f"{what or name} has shape {header.shape}, not {wanted}")
+        raise _fail(f"{what or name}: shape {header.shape}, not {wanted}")
     if header.dtype.kind not in kinds:
-        raise _fail(f"{what or name} holds {header.dtype.name} values")
+        raise _fail(f"{what or name}: {header.dtype.name} values")
 
 
 def _check_meta(meta: dict, headers: dict) -> dict:
@@ -324,7 +324,7 @@ def _check_meta(meta: dict, headers: dict) -> dict:
         raise _fail("data's task must be regression or classification")
     n_classes = _whole(data.get("n_classes"), "n_classes", 0, 1_000_000)
     if (task == "classification") != (n_classes >= 2):
-        raise _fail(f"{n_classes} classes for {task}")
+        raise _fail(f"n_classes {n_classes} does not fit a {task} task")
     _shape(headers, "train_x", (None, layers[0]), "f", "the training inputs")
     _shape(headers, "test_x", (None, layers[0]), "f", "the test inputs")
     n_train, n_test = headers["train_x"].shape[0], headers["test_x"].shape[0]
@@ -354,7 +354,7 @@ def _check_meta(meta: dict, headers: dict) -> dict:
 
     name = opt.get("name")
     if name != settings.optimizer:
-        raise _fail(f"the optimizer state is {printable(name, 20)!r}'s but the settings say "
+        raise _fail(f"the optimizer state is for {printable(name, 20)!r} but the settings say "
                     f"{settings.optimizer!r}")
     has_state = opt.get("has_state")
     if not isinstance(has_state, bool):
@@ -365,7 +365,7 @@ def _check_meta(meta: dict, headers: dict) -> dict:
         if wanted:
             _shape(headers, member, (budget.parameter_count(layers, spec.bias),), "f")
         elif member in headers:
-            raise _fail(f"{member} does not belong to a {name} optimizer"
+            raise _fail(f"{member} does not belong to the {name} optimizer"
                         + ("" if has_state else " without state"))
     if name == "adam" and has_state and adam_steps < 1:
         raise _fail("adam_steps must be at least 1 when Adam has state")
