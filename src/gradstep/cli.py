@@ -27,6 +27,7 @@ from typing import Any
 
 import numpy as np
 
+from gradstep.budget import memory_budget
 from gradstep.errors import GradstepError
 from gradstep.export import history_csv
 from gradstep.files import ReadOnlyError, atomic_write_text, writable_path
@@ -398,6 +399,7 @@ def error_line(message: str) -> str:
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     try:
+        memory_budget()  # a bad GRADSTEP_MEMORY_BUDGET is said first, once
         args = parse(argv)
         if args.run is run_app:  # the app reads its keys itself; Ctrl-C is a key there
             return args.run(args)
