@@ -15,7 +15,7 @@ import numpy as np
 
 from gradstep.budget import check_trainer
 from gradstep.errors import EditError, SettingError
-from gradstep.model.spec import check_limit
+from gradstep.model.spec import check_sizes
 from gradstep.targets import check_fit
 
 
@@ -23,7 +23,7 @@ def check_parameters(sizes, net) -> None:
     """The parameter limit first (its message is the one a person expects for a huge size),
     then the memory budget."""
     if all(isinstance(n, int) and n >= 1 for n in sizes):
-        check_limit(sizes, net.bias, net.dtype.name)
+        check_sizes(sizes, net.bias, net.dtype.name)
 
 
 def weight_name(layer: int, i: int, j: int, names=None) -> str:

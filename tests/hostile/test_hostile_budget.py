@@ -6,6 +6,8 @@ memory."""
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 import pytest
 
@@ -147,3 +149,18 @@ def test_chunked_evaluation_equals_the_whole(monkeypatch):
     chunked = net.forward_rows(x, logits=True)
     for a, b in zip(whole, chunked):
         np.testing.assert_allclose(a, b, rtol=1e-13, atol=1e-15)
+
+
+def test_a_network_of_300000_layers_is_refused_at_once(tmp_path, refuse):
+    """A 900 kB scenario of 300,000 one-neuron layers took 40 s and 1 GB of Python objects."""
+    path = scenario(tmp_path, f"""
+        [data]
+        kind = "linear"
+        coefficients = [1.0]
+        [network]
+        layers = [{", ".join(["1"] * 300_000)}]
+    """)
+    started = time.perf_counter()
+    line = refuse("train", path)
+    assert "299,999 weight layers; the limit is 1,000" in line
+    assert time.perf_counter() - started < 10

@@ -28,6 +28,7 @@ from gradstep.model.initializers import INITS
 MAX_PARAMETERS = 2_000_000
 MAX_ABS_VALUE = 1e9
 MAX_LAYER_SIZE = 100_000
+MAX_DEPTH = 1_000          # weight layers: each costs Python objects and a step per pass
 DTYPES = ("float64", "float32")
 KEYS = ("layers", "activation", "output", "bias", "init", "seed", "constraint", "dtype",
         "weights", "biases")
@@ -96,11 +97,18 @@ def check_size(size: Any, what: str = "a layer size") -> int:
 
 
 def check_sizes(sizes, bias: bool, dtype: str) -> None:
-    """The parameter limit (it says how much memory), then the largest layer allowed."""
+    """The depth, the parameter limit (it says how much memory), then the largest layer."""
+    check_depth(sizes)
     check_limit(sizes, bias, dtype)
     if max(sizes) > MAX_LAYER_SIZE:
         raise _fail("layers", f"a layer of {max(sizes):,} neurons is more than the "
                               f"{MAX_LAYER_SIZE:,} allowed")
+
+
+def check_depth(sizes) -> None:
+    if len(sizes) - 1 > MAX_DEPTH:
+        raise _fail("layers", f"that network would have {len(sizes) - 1:,} weight layers; the "
+                              f"limit is {MAX_DEPTH:,}")
 
 
 def parameter_count(sizes, bias: bool = True) -> int:
@@ -173,6 +181,7 @@ class NetworkSpec:
             raise _fail("layers", f"must be a list of at least 2 layer sizes (whole numbers 1 to "
                                   f"{MAX_LAYER_SIZE:,}), input first, output last, got {got}")
         layers = tuple(int(s) for s in layers)
+        check_depth(layers)
         hidden = len(layers) - 2
         names = list(activation) if isinstance(activation, (list, tuple)) else [activation] * hidden
         if len(names) != hidden or not all(isinstance(n, str) and n in act.HIDDEN for n in names):
