@@ -146,8 +146,8 @@ def open_regular(path, kind: str):
         raise FileError(path, "is not a file name") from None
     try:
         _check_read(path, os.fstat(fd), kind)
-        if hasattr(os, "set_blocking"):
-            os.set_blocking(fd, True)
+        # O_NONBLOCK stays: a regular file ignores it, and a file that is regular only in name
+        # (some of /proc) then says "would block" instead of blocking
         return _Capped(os.fdopen(fd, "rb", buffering=0), limit_of(kind), path, kind)
     except BaseException:
         os.close(fd)
@@ -157,7 +157,10 @@ def open_regular(path, kind: str):
 def read_bytes(path, kind: str) -> bytes:
     """The whole of a regular file of this kind, read through `open_regular`."""
     with open_regular(path, kind) as f:
-        return f.read()
+        try:
+            return f.read()
+        except OSError as error:  # EIO, a read that would block
+            raise FileError(path, os_reason(error)) from None
 
 
 class _Capped(io.BufferedReader):
@@ -167,7 +170,10 @@ class _Capped(io.BufferedReader):
         super().__init__(raw, buffer_size=1 << 16)
         self._cap, self._path, self._kind, self._read = cap, path, kind, 0
 
-    def _count(self, n: int) -> None:
+    def _count(self, data) -> None:
+        if data is None:  # a non-blocking read that would have waited
+            raise FileError(self._path, "cannot be read without waiting: not an ordinary file")
+        n = data if isinstance(data, int) else len(data)
         self._read += n
         if self._read > self._cap:
             raise FileError(self._path, f"grew past {size_text(self._cap)} while it was read; "
@@ -177,22 +183,22 @@ class _Capped(io.BufferedReader):
         if size is None or size < 0:
             size = self._cap + 1 - self._read + 1
         data = super().read(max(0, min(size, self._cap + 1 - self._read + 1)))
-        self._count(len(data))
+        self._count(data)
         return data
 
     def read1(self, size: int = -1) -> bytes:
         data = super().read1(size if size >= 0 else 1 << 16)
-        self._count(len(data))
+        self._count(data)
         return data
 
     def readinto(self, buffer) -> int:
         n = super().readinto(buffer)
-        self._count(n or 0)
+        self._count(n)
         return n
 
     def readline(self, size: int | None = -1) -> bytes:
         data = super().readline(size if size is not None else -1)
-        self._count(len(data))
+        self._count(data)
         return data
 
     def seek(self, offset: int, whence: int = 0) -> int:
