@@ -109,7 +109,8 @@ def training_parts(sizes, itemsize: int, *, n_train: int, n_test: int, n_inputs:
     - the data: the raw rows (float64), the inputs and targets as the network takes them,
       and the current epoch's shuffled copy;
     - a training step: every layer's pre-activations and activations for the batch, kept for
-      the backward pass, and the backward pass's temporaries;
+      the backward pass, and at the widest layer the backward pass's four temporaries (the
+      upstream gradient, and tanh's `da * (1 - a * a)` or sigmoid's `da * a * (1 - a)`);
     - an evaluation: one chunk of rows through the widest layer, and the outputs of every row;
     - the loss history, which stops growing at HISTORY_BYTES (history.py).
     """
@@ -122,13 +123,13 @@ def training_parts(sizes, itemsize: int, *, n_train: int, n_test: int, n_inputs:
     rows = min(n_train, chunk_rows(widest, itemsize))
     step_rows = min(max(batch, 1), max(n_train, 1))
     return [
-        ("the parameters, gradients and optimizer state", params * itemsize * (5 + 2 * state),
+        ("the parameters, gradients and optimizer state", params * itemsize * (6 + 2 * state),
          "network.layers"),
         (f"{n:,} rows of data", n * (n_inputs + raw_targets) * 8
          + n * (n_inputs + encoded_targets) * itemsize
          + n_train * (n_inputs + encoded_targets) * itemsize, "data"),
         (f"a training step on {step_rows:,} rows through {neurons:,} neurons",
-         3 * step_rows * (neurons + n_inputs) * itemsize, "training.batch_size"),
+         step_rows * (2 * neurons + 4 * widest + n_inputs) * itemsize, "training.batch_size"),
         ("an evaluation", 3 * rows * widest * itemsize + 4 * n * sizes[-1] * itemsize,
          "network.layers"),
         ("the loss history at its largest", HISTORY_BYTES, None),

@@ -145,14 +145,15 @@ class Network:
         """The output for inputs x (n, n_0); with logits=True, (z, a) of the output layer.
         keep=True stores what backward needs."""
         a = x
-        acts, zs = [x], []
+        acts, zs = [x], []  # kept only for backward: an evaluation frees each layer as it goes
         for w, b, f in zip(self.weights, self.biases, self._forward):
             z = a @ w
             if self.bias:
                 z += b
             a = f(z)
-            zs.append(z)
-            acts.append(a)
+            if keep:
+                zs.append(z)
+                acts.append(a)
         if keep:
             self.last_activations, self._zs = acts, zs
         return (z, a) if logits else a
