@@ -180,9 +180,8 @@ class _Capped(io.BufferedReader):
                                         f"{KIND_NAMES[self._kind]} may be at most that")
 
     def read(self, size: int | None = -1) -> bytes:
-        if size is None or size < 0:
-            size = self._cap + 1 - self._read + 1
-        data = super().read(max(0, min(size, self._cap + 1 - self._read + 1)))
+        room = max(0, self._cap + 1 - self._read)  # a byte past the cap says it is larger
+        data = super().read(room if size is None or size < 0 else min(size, room))
         self._count(data)
         return data
 

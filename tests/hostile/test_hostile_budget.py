@@ -105,7 +105,7 @@ def test_a_resize_or_a_layer_that_would_not_fit_is_refused_and_changes_nothing()
 
 
 def test_a_huge_batch_via_the_settings_is_refused():
-    trainer = big_data_trainer(sizes=(2, 20_000, 1))
+    trainer = big_data_trainer(sizes=(2, 4000, 1))
     before = trainer.settings
     with pytest.raises(BudgetError) as info:
         trainer.apply(ChangeSettings({"batch_size": 50_000}))

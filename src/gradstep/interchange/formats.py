@@ -68,8 +68,8 @@ def format_for(path: str | Path) -> Format:
     suffix = Path(str(path)).suffix.lower()
     if suffix not in FORMATS:
         shown = repr(suffix) if suffix else "no suffix"
-        raise GradstepError(f"{shown_path(path)}: cannot tell the format from {shown}; the suffix chooses it: "
-                            f"{', '.join(FORMATS)}")
+        raise GradstepError(f"{shown_path(path)}: cannot tell the format from {shown}; the "
+                            f"suffix chooses it: {', '.join(FORMATS)}")
     return FORMATS[suffix]
 
 
