@@ -141,20 +141,31 @@ def check_training(sizes, itemsize: int, doing: str = "that network", **shape) -
     check(training_parts(sizes, itemsize, **shape), doing)
 
 
-def check_trainer(trainer, *, sizes=None, settings=None, itemsize=None,
-                  doing: str = "that change") -> None:
-    """The budget for a trainer as it would be after a change of its sizes, settings or
+def trainer_parts(trainer, *, sizes=None, settings=None, itemsize=None):
+    """training_parts of a trainer as it would be after a change of its sizes, settings or
     dtype (None: as they are)."""
     net = trainer.network
     settings = settings or trainer.settings
     train, test = trainer.raw_train, trainer.raw_test
     out = (sizes or net.sizes)[-1]
     encoded = out if (train.task == "regression" or settings.loss != "cross-entropy") else 0
-    check_training(sizes or net.sizes, itemsize or net.dtype.itemsize, doing,
-                   n_train=len(train), n_test=len(test), n_inputs=train.x.shape[1],
-                   raw_targets=1 if train.y.ndim == 1 else train.y.shape[1],
-                   encoded_targets=encoded, batch=settings.batch_size,
-                   optimizer=settings.optimizer, bias=net.bias)
+    return training_parts(sizes or net.sizes, itemsize or net.dtype.itemsize,
+                          n_train=len(train), n_test=len(test), n_inputs=train.x.shape[1],
+                          raw_targets=1 if train.y.ndim == 1 else train.y.shape[1],
+                          encoded_targets=encoded, batch=settings.batch_size,
+                          optimizer=settings.optimizer, bias=net.bias)
+
+
+def estimate_trainer(trainer, **changes) -> int:
+    """Bytes a trainer would hold after the changes (see trainer_parts)."""
+    return sum(b for _, b, _ in trainer_parts(trainer, **changes))
+
+
+def check_trainer(trainer, *, sizes=None, settings=None, itemsize=None,
+                  doing: str = "that change") -> None:
+    """BudgetError when a trainer, after a change of its sizes, settings or dtype (None: as
+    they are), would not fit."""
+    check(trainer_parts(trainer, sizes=sizes, settings=settings, itemsize=itemsize), doing)
 
 
 def forward_points(parameters: int, wanted: int, least: int = 16) -> int:

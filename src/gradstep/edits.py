@@ -13,17 +13,29 @@ from typing import Any
 
 import numpy as np
 
-from gradstep.budget import check_trainer
+from gradstep.budget import check_trainer, estimate_trainer, size_text
 from gradstep.errors import EditError, SettingError
-from gradstep.model.spec import check_sizes
+from gradstep.model.spec import MAX_PARAMETERS, check_sizes, parameter_count
 from gradstep.targets import check_fit
 
 
-def check_parameters(sizes, net) -> None:
-    """The parameter limit first (its message is the one a person expects for a huge size),
-    then the memory budget."""
-    if all(isinstance(n, int) and n >= 1 for n in sizes):
+def check_parameters(sizes, trainer) -> None:
+    """The depth, parameter and layer-size limits first (their messages are the ones a person
+    expects for a huge size), saying what the network would need with this data; the caller
+    then checks the memory budget."""
+    net = trainer.network
+    if not all(isinstance(n, int) and n >= 1 for n in sizes):
+        return
+    try:
         check_sizes(sizes, net.bias, net.dtype.name)
+    except EditError as error:
+        count = parameter_count(sizes, net.bias)
+        if count <= MAX_PARAMETERS:
+            raise
+        need = estimate_trainer(trainer, sizes=sizes)
+        raise EditError(f"that network would have {count:,} parameters and need about "
+                        f"{size_text(need)} of memory with this data; the limit is "
+                        f"{MAX_PARAMETERS:,} parameters", field=error.field) from None
 
 
 def weight_name(layer: int, i: int, j: int, names=None) -> str:
@@ -130,7 +142,7 @@ class Resize(Edit):
         if isinstance(self.size, int) and 0 < self.layer < len(net.sizes) - 1:
             sizes = list(net.sizes)
             sizes[self.layer] = self.size
-            check_parameters(sizes, net)
+            check_parameters(sizes, trainer)
             check_trainer(trainer, sizes=sizes, doing=f"a layer of {self.size:,} neurons")
         net.resize(self.layer, self.size)
 
@@ -150,7 +162,7 @@ class InsertLayer(Edit):
         net = trainer.network
         if isinstance(self.size, int) and 0 < self.layer < len(net.sizes):
             sizes = net.sizes[:self.layer] + [self.size] + net.sizes[self.layer:]
-            check_parameters(sizes, net)
+            check_parameters(sizes, trainer)
             check_trainer(trainer, sizes=sizes, doing="another layer")
         net.insert_layer(self.layer, self.size, self.activation)
 
