@@ -10,7 +10,8 @@
 
 A subcommand is one entry of COMMANDS: a function adding its arguments to a subparser and a
 function running it. Every bad input ends with exit status 2 and one line on stderr,
-`gradstep: error: ...`.
+`gradstep: error: ...` (control characters made visible). Ctrl-C and SIGTERM stop a run after
+its current step and keep it (interrupts.py): exit status 130 and 143.
 """
 
 from __future__ import annotations

@@ -12,6 +12,7 @@ A run shows its progress on stderr when stderr is a terminal (`Progress`).
 
 from __future__ import annotations
 
+import shutil
 import signal
 import sys
 import threading
@@ -109,7 +110,8 @@ class Progress:
         loss = self.trainer.last_loss
         text = (f"step {self.done:,} of {self.total:,} ({share:.0%})  loss {loss:.4g}  "
                 f"{rate:,.0f} steps/s  {duration(left)} left  (Ctrl-C stops and keeps the run)")
-        self.stream.write("\r" + text + "\x1b[K")
+        width = shutil.get_terminal_size((80, 24)).columns - 1  # a wrapped line would not redraw
+        self.stream.write("\r" + text[:max(width, 20)] + "\x1b[K")
         self.stream.flush()
         self.drawn = True
 

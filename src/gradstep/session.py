@@ -15,7 +15,10 @@ one JSON document, `meta`, that describes them:
   train_x, train_y, test_x, test_y   the data, so a session opens without its scenario file
 
 Loading it rebuilds the trainer through Trainer.restore, so training continues exactly as if
-the session had never been saved.
+the session had never been saved. A session file is input like any other: before any array is
+allocated, the zip's directory, the members' names, compression and .npy headers, the meta and
+every shape against it, and the memory budget are checked; whatever a crafted archive raises
+becomes one SessionError line.
 """
 
 import json
