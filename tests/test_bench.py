@@ -29,10 +29,10 @@ def test_large_trainer_is_float32_end_to_end():
 
 
 def test_run_bench_sections_table_and_json(results):
-    assert set(results) == {"engine", "large", "app", "big", "startup", "memory"}
+    assert set(results) == {"engine", "sweep", "large", "app", "big", "startup", "memory"}
     table = bench.format_table(results)
-    for words in ("circle 2-4-2-1", "784-256-256-10 float32", "live app", "512×512 grid",
-                  "1,000,000 rows", "start-up", "peak memory"):
+    for words in ("circle 2-4-2-1", "sweep: circle", "784-256-256-10 float32", "live app",
+                  "512×512 grid", "1,000,000 rows", "start-up", "peak memory"):
         assert words in table
     assert json.loads(json.dumps(results)) == results
 
@@ -46,6 +46,15 @@ def test_engine_and_large_rows_are_sane(results):
     # one run, alternating rounds: the float32 trainer keeps a fair share of the matmul rate
     # (the bench's target is 60%; this bound only catches a step that left float32 or BLAS)
     assert f32["share_of_matmul"] > 0.15
+
+
+def test_sweep_row_is_sane(results):
+    sweep = results["sweep"]
+    assert (sweep["seeds"], sweep["steps"]) == (20, 200)
+    assert sweep["sweep_s"] > 0 and sweep["sequential_s"] > 0
+    # one run, alternating rounds: a generous bound (the bench's target is 10× at 100 seeds)
+    assert sweep["speedup"] > 1.5
+    assert sweep["max_weight_difference"] < 1e-9
 
 
 def test_live_app_figures(results):

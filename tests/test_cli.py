@@ -70,7 +70,7 @@ def test_train_json_is_one_object(capsys):
     assert status == 0 and err == ""
     result = json.loads(out)
     assert list(result) == ["preset", "steps", "epochs", "train_loss", "test_loss", "accuracy",
-                            "diverged", "layers"]
+                            "confusion", "r2", "rmse", "diverged", "layers"]
     assert result["preset"] == "plane" and result["epochs"] == 40 and result["steps"] == 800
     assert result["test_loss"] is None and result["accuracy"] is None and result["diverged"] is False
     (layer,) = result["layers"]
@@ -115,7 +115,7 @@ def test_csv_history(tmp_path, capsys):
     status, _, err = run(capsys, "train", "circle", "--epochs", "3", "--csv", str(target))
     assert status == 0 and err == ""
     lines = target.read_text().splitlines()
-    assert lines[0] == "step,train_loss,test_loss"
+    assert lines[0].startswith("step,train_loss,test_loss,sum_W0,W0:h1,")
     rows = [line.split(",") for line in lines[1:]]
     assert [int(row[0]) for row in rows] == [0, 25, 50, 75]
     assert all(math.isfinite(float(cell)) for row in rows for cell in row[1:])
@@ -127,8 +127,8 @@ def test_csv_empty_cell_for_missing_test_loss(tmp_path, capsys):
     target.write_text("old contents\n")
     assert run(capsys, "train", "plane", "--epochs", "2", "--csv", str(target))[0] == 0
     lines = target.read_text().splitlines()
-    assert lines[0] == "step,train_loss,test_loss" and len(lines) == 4
-    assert all(line.endswith(",") for line in lines[1:])
+    assert lines[0] == "step,train_loss,test_loss,sum_W0,W0:y" and len(lines) == 4
+    assert all(line.split(",")[2] == "" for line in lines[1:])  # no test split
 
 
 def test_subprocess_json():
@@ -160,7 +160,8 @@ def bad_file(tmp_path: Path, name: str, text: str | bytes) -> str:
 
 BAD_ARGV = [
     (["train", "nosuch"], "unknown scenario 'nosuch'"),
-    (["train"], "required: scenario"),
+    (["--pace", "0"], "--pace"),
+    (["plane", "--pace", "fast"], "--pace"),
     (["train", "plane", "--steps", "0"], "--steps"),
     (["train", "plane", "--steps", "-3"], "--steps"),
     (["train", "plane", "--steps", "x"], "--steps"),
@@ -238,7 +239,7 @@ def test_no_subcommand_launches_the_app_lazily(capsys, tmp_path):
     calls = []
     fake = type(sys)("gradstep.tui.app")
 
-    def launch_app(scenario=None, session=None):
+    def launch_app(scenario=None, session=None, pace="lesson"):
         calls.append(scenario.name if scenario else session)
         return 0
 
@@ -356,3 +357,14 @@ def test_output_piped_into_a_closed_reader_ends_quietly():
     result = subprocess.run(f"{sys.executable} -m gradstep train deep-normalized | true",
                             shell=True, capture_output=True, text=True, timeout=60)
     assert result.stderr == ""
+
+
+def test_train_without_a_scenario_trains_the_default_one_as_the_app_opens_it(capsys):
+    assert cli.main(["train", "--steps", "2", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["preset"] == "grades"
+
+
+def test_help_names_scenario_and_pace(capsys):
+    assert cli.main(["--help"]) == 0
+    text = capsys.readouterr().out
+    assert "SCENARIO" in text and "--pace" in text and "presets" in text

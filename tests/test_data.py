@@ -346,7 +346,7 @@ def test_bad_specs(spec, expected):
 
 
 def test_data_kinds_describe_every_kind():
-    assert set(DATA_KINDS) == set(GENERATED) | {"csv"}
+    assert set(DATA_KINDS) == set(GENERATED) | {"csv", "digits"}
     assert all(text and "\n" not in text for text in DATA_KINDS.values())
 
 

@@ -58,3 +58,19 @@ def test_history_csv_has_a_row_per_evaluation_and_blank_cells_for_nothing():
     assert lines[0] == "step,train_loss,test_loss"
     assert [line.split(",")[0] for line in lines[1:]] == ["0", "20", "40", "60"]
     assert all(line.endswith(",") for line in lines[1:])  # grades has no test split
+
+
+def test_the_loss_csv_carries_the_sums_over_time_by_name():
+    from gradstep.export import history_csv
+    from gradstep.names import trainer_names
+    from gradstep.scenarios import load_scenario
+
+    t = load_scenario("grades").build()
+    t.run(epochs=3)
+    lines = history_csv(t.history, trainer_names(t)).splitlines()
+    header = lines[0].split(",")
+    assert header == ["step", "train_loss", "test_loss", "sum_W0", "W0:grade"]
+    last = lines[-1].split(",")
+    w = t.network.weights[0]
+    assert float(last[3]) == float(w.sum()) and float(last[4]) == float(w.sum())
+    assert len(lines) == 1 + len(t.history)

@@ -34,6 +34,7 @@ from gradstep.scenarios import list_presets
 from gradstep.scenarios.data import Dataset
 from gradstep.session import save_session
 from gradstep.lesson import Lesson
+from gradstep.names import trainer_names
 from gradstep.training import Trainer, TrainingSettings
 
 PRESETS = list_presets()
@@ -358,7 +359,8 @@ def test_export_a_session_as_saved(tmp_path, capsys):
         assert status == 0 and out.startswith("wrote")
     assert_onnx_matches(trainer, (tmp_path / "out.onnx").read_bytes(), raw_inputs(trainer))
     assert (tmp_path / "out.json").read_text() == weights_json(trainer.network)
-    assert (tmp_path / "out.csv").read_text() == history_csv(trainer.history)
+    assert (tmp_path / "out.csv").read_text() == history_csv(trainer.history,
+                                                             trainer_names(trainer))
     tensors, _ = read(tmp_path / "out.safetensors")
     np.testing.assert_array_equal(tensors["0.weight"], trainer.network.weights[0].T)
 

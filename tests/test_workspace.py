@@ -45,9 +45,9 @@ def test_an_edit_is_one_undo_entry_and_undo_redo_are_exact():
     before = state(ws)
     ws.apply(SetWeight(0, 1, 2, 0.75))
     after = state(ws)
-    assert ws.undo_stack.labels()[-1] == "W0[i=1, j=2] = 0.75" and ws.unsaved
-    assert ws.undo() == "W0[i=1, j=2] = 0.75" and state(ws) == before
-    assert ws.redo() == "W0[i=1, j=2] = 0.75" and state(ws) == after
+    assert ws.undo_stack.labels()[-1] == "W0[x2→h3] = 0.75" and ws.unsaved
+    assert ws.undo() == "W0[x2→h3] = 0.75" and state(ws) == before
+    assert ws.redo() == "W0[x2→h3] = 0.75" and state(ws) == after
     assert ws.trainer.history.edits[-1] == ws.trainer.step_count  # the curve marks the move
 
 
@@ -77,7 +77,7 @@ def test_a_whole_run_is_one_entry_and_an_edit_during_it_splits_it():
     wait(lambda: ws.trainer.step_count > steps + 100)
     ws.pause()
     assert not ws.running
-    assert ws.undo_stack.labels() == [RUN, "freeze W0[i=0, j=0]", RUN]
+    assert ws.undo_stack.labels() == [RUN, "freeze W0[x1→h1]", RUN]
     ws.undo()
     assert ws.trainer.step_count == steps and ws.trainer.network.is_frozen(0, 0, 0)
 

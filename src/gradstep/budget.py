@@ -26,8 +26,6 @@ DEFAULT_BUDGET = 1_000_000_000         # 1 GB
 MIN_BUDGET = 100_000_000
 EVAL_CHUNK_BYTES = 32_000_000          # one layer's activations during an evaluation, at most
 MAX_FORWARD_WORK = 20_000_000          # multiply-adds a screen's redraw may ask for (heatmap)
-HISTORY_BYTES = 76_000_000             # evaluation rows and mini-batch losses at their cap,
-                                       # while growing (history.py: 2^20 of each)
 
 _UNITS = {"": 1, "b": 1, "k": 10**3, "kb": 10**3, "m": 10**6, "mb": 10**6, "g": 10**9,
           "gb": 10**9, "t": 10**12, "tb": 10**12, "kib": 2**10, "mib": 2**20, "gib": 2**30,
@@ -112,7 +110,7 @@ def training_parts(sizes, itemsize: int, *, n_train: int, n_test: int, n_inputs:
       the backward pass, and at the widest layer the backward pass's four temporaries (the
       upstream gradient, and tanh's `da * (1 - a * a)` or sigmoid's `da * a * (1 - a)`);
     - an evaluation: one chunk of rows through the widest layer, and the outputs of every row;
-    - the loss history, which stops growing at HISTORY_BYTES (history.py).
+    - the loss history, which stops growing at its cap (history.py).
     """
     sizes = [int(s) for s in sizes]
     params = parameter_count(sizes, bias)
@@ -132,8 +130,18 @@ def training_parts(sizes, itemsize: int, *, n_train: int, n_test: int, n_inputs:
          step_rows * (2 * neurons + 4 * widest + n_inputs) * itemsize, "training.batch_size"),
         ("an evaluation", 3 * rows * widest * itemsize + 4 * n * sizes[-1] * itemsize,
          "network.layers"),
-        ("the loss history at its largest", HISTORY_BYTES, None),
+        ("the loss history at its largest", history_bytes(len(sizes) - 1), None),
     ]
+
+
+def history_bytes(depth: int) -> int:
+    """The history at its cap, while it grows (history.py): its rows with their weight sums
+    (HISTORY_BYTES, or MIN_HISTORY_ROWS rows of a deep network's wide sums), and the
+    mini-batch losses."""
+    from gradstep.history import (HISTORY_BYTES, MAX_BATCH_LOSSES, MIN_HISTORY_ROWS,
+                                  PER_LAYER)
+    rows = max(HISTORY_BYTES, MIN_HISTORY_ROWS * 8 * (5 + PER_LAYER * depth))
+    return int(1.5 * (rows + 8 * MAX_BATCH_LOSSES))
 
 
 def check_training(sizes, itemsize: int, doing: str = "that network", **shape) -> None:

@@ -5,8 +5,11 @@
     gradstep presets             the shipped scenarios
     gradstep train SCENARIO      train headless and print the result (--json, --csv, --save)
     gradstep train FILE.npz      continue a saved session headless
+    gradstep sweep SCENARIO --seeds N   train seeds 0..N-1 together; the spread of Σw, Σ|w|,
+                                 the losses and accuracy across them (--json)
     gradstep bench               steps per second against a plain numpy loop (--json)
     gradstep export SOURCE OUT   a trained network as .onnx, .safetensors, .json or .csv
+    gradstep serve [SCENARIO]    the app in web browsers (gradstep.web; --host, --port, --root)
 
 A subcommand is one entry of COMMANDS: a function adding its arguments to a subparser and a
 function running it. Every bad input ends with exit status 2 and one line on stderr,
@@ -30,14 +33,21 @@ import numpy as np
 
 from gradstep.budget import memory_budget
 from gradstep.errors import GradstepError
+from gradstep.names import trainer_names
 from gradstep.export import history_csv
 from gradstep.files import ReadOnlyError, atomic_write_text, writable_path
 from gradstep.interrupts import NAMES, Interrupted, Progress, Signals
 from gradstep.interchange.command import add_export, run_export
 from gradstep.session import load_session, save_session
 from gradstep.scenarios.scenario import DEFAULT_SCENARIO, list_presets, load_scenario
+from gradstep.live import parse_pace
+from gradstep.pair import Lockstep
 from gradstep.settings import check_learning_rate
+from gradstep.sweep import MAX_COPIES, check_size
+from gradstep.sweep import summary as sweep_summary
+from gradstep.sweep import train as train_together
 from gradstep.text import one_line, printable
+from gradstep.web.command import add_serve, check_root, run_serve
 
 PROG = "gradstep"
 MAX_STEPS = 100_000_000
@@ -107,8 +117,9 @@ def run_presets(args: argparse.Namespace) -> int:
 
 
 def add_train(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("scenario", help="a shipped scenario name, the path of a .toml file, or "
-                                         "a saved session (.npz) to continue")
+    parser.add_argument("scenario", nargs="?", default=DEFAULT_SCENARIO, metavar="SCENARIO",
+                        help="a shipped scenario name, the path of a .toml file, or a saved "
+                             f"session (.npz) to continue (default: {DEFAULT_SCENARIO})")
     length = parser.add_mutually_exclusive_group()
     length.add_argument("--steps", type=positive_int, help="optimizer steps to take")
     length.add_argument("--epochs", type=positive_int,
@@ -149,14 +160,18 @@ def open_source(args: argparse.Namespace):
             trainer.change_settings(learning_rate=args.lr)
         return trainer, label, trainer.settings.epochs
     scenario = load_scenario(args.scenario)
-    trainer = scenario.build(seed=args.seed, learning_rate=args.lr)
-    return trainer, scenario.lesson, scenario.settings.epochs
+    trainers = scenario.build_all(seed=args.seed, learning_rate=args.lr)
+    if len(trainers) > 1:  # side by side: B rides along, in lockstep (see run_train)
+        args.compare = (trainers[1], scenario.compare.title)
+    return trainers[0], scenario.lesson, scenario.settings.epochs
 
 
 def run_train(args: argparse.Namespace) -> int:
     csv_path = check_target(args.csv, "--csv", args.force) if args.csv is not None else None
     save_path = check_target(args.save, "--save", args.force) if args.save is not None else None
+    args.compare = None
     trainer, lesson, default_epochs = open_source(args)
+    target = trainer if args.compare is None else Lockstep([trainer, args.compare[0]])
     steps = args.steps if args.steps is not None else \
         trainer.steps_for(args.epochs or default_epochs)
     signals = args.signals
@@ -164,15 +179,18 @@ def run_train(args: argparse.Namespace) -> int:
                         enabled=not args.quiet and sys.stderr.isatty())
     try:
         with signals.run():
-            done = trainer.run(steps=steps, stop=progress)
+            done = target.run(steps=steps, stop=progress)
     finally:
         progress.clear()
     stopped = None
     if signals.stop_requested:
         stopped = f"stopped by {NAMES[signals.signum]} after {done:,} of {steps:,} steps"
     result = summarize(lesson.name, trainer)
+    if args.compare is not None:
+        result["compare"] = {"title": args.compare[1],
+                             **summarize(lesson.name, args.compare[0])}
     if csv_path is not None:
-        write_history(csv_path, trainer.history, args.force)
+        write_history(csv_path, trainer, args.force)
     if save_path is not None:
         try:
             save_session(save_path, trainer, lesson, force=args.force)
@@ -182,6 +200,10 @@ def run_train(args: argparse.Namespace) -> int:
         print(json.dumps(result, allow_nan=False))
     else:
         print(render(lesson, trainer, result, stopped))
+        if args.compare is not None:
+            print(f"\nB: {printable(args.compare[1], 300)}")
+            print("\n".join(render(lesson, args.compare[0], result["compare"])
+                            .splitlines()[1:]))
     if stopped:
         print(f"{PROG}: {stopped}; what was trained is shown"
               + (" and written" if csv_path or save_path else ""), file=sys.stderr)
@@ -215,6 +237,7 @@ def summarize(name: str, trainer) -> dict[str, Any]:
             "sq_sum": _finite(layer.sq_sum),
             "neuron_sums": _clean(np.asarray(layer.neuron_sums, float)),
         })
+    metrics = trainer.metrics()
     return {
         "preset": name,
         "steps": trainer.step_count,
@@ -222,6 +245,9 @@ def summarize(name: str, trainer) -> dict[str, Any]:
         "train_loss": _finite(evaluation.train_loss),
         "test_loss": _finite(evaluation.test_loss),
         "accuracy": _finite(evaluation.accuracy),
+        "confusion": None if metrics.confusion is None else metrics.confusion.tolist(),
+        "r2": _finite(metrics.r2),
+        "rmse": _finite(metrics.rmse),
         "diverged": trainer.diverged,
         "layers": layers,
     }
@@ -292,12 +318,136 @@ def _weights_beside_optimum(trainer, optimum) -> list[str]:
     return [f"  weights{note}"] + _table(("", "learned", "least squares"), rows)
 
 
-def write_history(path: Path, history, force: bool = False) -> None:
-    """The loss history as CSV, written atomically."""
+def write_history(path: Path, trainer, force: bool = False) -> None:
+    """The loss history (and the weight sums over time) as CSV, written atomically."""
     try:
-        atomic_write_text(path, history_csv(history), force)
+        atomic_write_text(path, history_csv(trainer.history, trainer_names(trainer)), force)
     except GradstepError as error:
         raise UsageError(f"--csv: {error}") from None
+
+
+# --- sweep ---------------------------------------------------------------------------------------
+
+HISTOGRAM_SIZE = (60, 7)  # columns and rows of a histogram: four rows of bars, frame and ticks
+HISTOGRAM_INDENT = "      "
+
+
+def seed_count(text: str) -> int:
+    allowed = f"must be a whole number from 1 to {MAX_COPIES:,}"
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{allowed}, got {text!r}") from None
+    if not 1 <= value <= MAX_COPIES:
+        raise argparse.ArgumentTypeError(f"{allowed}, got {value}")
+    return value
+
+
+def add_sweep(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("scenario", help="a shipped scenario name or the path of a .toml file")
+    parser.add_argument("--seeds", type=seed_count, required=True, metavar="N",
+                        help=f"train seeds 0..N-1, as train --seed k does (N: 1 to {MAX_COPIES:,})")
+    length = parser.add_mutually_exclusive_group()
+    length.add_argument("--steps", type=positive_int, help="optimizer steps to take")
+    length.add_argument("--epochs", type=positive_int,
+                        help="epochs to take (default: the scenario's [training] epochs)")
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+
+
+def run_sweep(args: argparse.Namespace) -> int:
+    if is_session(args.scenario):
+        raise UsageError("sweep trains a scenario from seeds 0..N-1; a saved session keeps its "
+                         "own seeds: give a scenario name or a .toml file")
+    scenario = load_scenario(args.scenario)
+    first = scenario.build(seed=0)
+    check_size(first, args.seeds)  # before building the other copies
+    trainers = [first] + [scenario.build(seed=k) for k in range(1, args.seeds)]
+    if args.steps is not None:
+        train_together(trainers, steps=args.steps)
+    else:
+        train_together(trainers, epochs=args.epochs or scenario.settings.epochs)
+    seeds = [summarize(scenario.name, trainer) for trainer in trainers]
+    summary = sweep_summary(seeds)
+    if args.json:
+        print(json.dumps({"seeds": seeds, "summary": summary}, allow_nan=False))
+    else:
+        print(render_sweep(scenario, seeds, summary, color=sys.stdout.isatty()))
+    return 0
+
+
+def render_sweep(scenario, seeds: list[dict[str, Any]], summary: dict[str, Any],
+                 color: bool = False) -> str:
+    """The spread across seeds: per layer Σw and Σ|w|, then the losses and accuracy, each as
+    min, median and max over a histogram."""
+    n, diverged = len(seeds), [k for k, r in enumerate(seeds) if r["diverged"]]
+    steps, epochs = max(r["steps"] for r in seeds), max(r["epochs"] for r in seeds)
+    which = f" (seed{'s' if len(diverged) > 1 else ''} {_seed_list(diverged)})" if diverged else ""
+    lines = [f"{scenario.name}: {scenario.title}",
+             f"  seeds 0 to {n - 1}, trained together: {steps} steps ({epochs} epochs); "
+             f"diverged: {len(diverged)} of {n}{which}"]
+    rows: list[tuple[str, dict[str, Any] | None, list[Any], Callable[[Any], str]]] = []
+    for l, layer in enumerate(summary["layers"]):
+        weights = seeds[0]["layers"][l]["weights"]
+        rows.append((f"layer {l} ({len(weights)}×{len(weights[0])})", None, [], _number))
+        for key, label in (("sum", "Σw"), ("abs_sum", "Σ|w|")):
+            rows.append((f"  {label}", layer[key], [r["layers"][l][key] for r in seeds], _number))
+    for key, label, show in (("train_loss", "train loss", _number),
+                             ("test_loss", "test loss", _number),
+                             ("accuracy", "accuracy", _percent)):
+        rows.append((label, summary[key], [r[key] for r in seeds], show))
+    width = max(len(label) for label, *_ in rows)
+    lines += ["", f"  {'':<{width}}  {'min':<12}{'median':<12}max"]
+    for label, spread, values, show in rows:
+        if spread is None:
+            lines.append(f"  {label}")
+            continue
+        cells = [show(spread[k]) for k in ("min", "median", "max")]
+        lines.append(f"  {label:<{width}}  {cells[0]:<12}{cells[1]:<12}{cells[2]}".rstrip())
+        finite = [v for v in values if v is not None]
+        if finite:
+            lines += [HISTOGRAM_INDENT + line for line in histogram(finite, color).splitlines()]
+    return "\n".join(lines)
+
+
+def _percent(value: float | None) -> str:
+    return "—" if value is None else f"{value:.1%}"
+
+
+def _seed_list(seeds: list[int], shown: int = 10) -> str:
+    text = ", ".join(map(str, seeds[:shown]))
+    return text + (f" and {len(seeds) - shown} more" if len(seeds) > shown else "")
+
+
+def _distinct_labels(values: list[float]) -> list[str]:
+    """Tick labels in as few significant digits as keep different values apart."""
+    for digits in range(3, 17):
+        labels = [f"{v:.{digits}g}" for v in values]
+        if len(set(labels)) == len(set(values)):
+            return labels
+    return labels
+
+
+def histogram(values: Sequence[float], color: bool = False, bins: int = 30) -> str:
+    """A small plotext histogram of `values` (finite numbers), HISTOGRAM_SIZE large; plain text
+    unless `color`."""
+    import plotext as plt  # only the sweep draws with plotext on the command line
+
+    values = np.asarray(values, float)
+    low, high = float(values.min()), float(values.max())
+    if low == high:
+        low, high = low - 0.5, high + 0.5
+    counts, edges = np.histogram(values, bins=bins, range=(low, high))
+    plt.clear_figure()
+    plt.theme("clear")
+    plt.bar((edges[:-1] + edges[1:]) / 2, counts, width=1.0, color="blue" if color else None)
+    plt.plotsize(*HISTOGRAM_SIZE)
+    plt.xlim(low, high)
+    ticks = [low, (low + high) / 2, high]
+    plt.xticks(ticks, _distinct_labels(ticks))
+    top = int(counts.max())
+    plt.yticks([0, top], [f"{0:>{len(str(len(values)))}}", f"{top:>{len(str(len(values)))}}"])
+    text = plt.build()
+    return text if color else plt.uncolorize(text)
 
 
 # --- bench ---------------------------------------------------------------------------------------
@@ -324,14 +474,30 @@ def run_bench(args: argparse.Namespace) -> int:
 # --- the app -------------------------------------------------------------------------------------
 
 
+def pace(text: str) -> float | None:
+    try:
+        return parse_pace(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
 def add_app(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("scenario", nargs="?", default=DEFAULT_SCENARIO,
+    parser.add_argument("scenario", nargs="?", default=DEFAULT_SCENARIO, metavar="SCENARIO",
                         help="a shipped scenario name, a .toml path, or a saved session (.npz) "
                              f"(default: {DEFAULT_SCENARIO})")
+    parser.add_argument("--pace", type=pace, default=argparse.SUPPRESS, metavar="N|max",
+                        help="epochs per second that r plays at, or max (default: the "
+                             "scenario's)")
+    # A tab of gradstep serve: files go to the browser, reads stay under --root.
+    parser.add_argument("--web", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--root", help=argparse.SUPPRESS)
 
 
 def run_app(args: argparse.Namespace) -> int:
     """Check the scenario (or session file), then hand it to the Textual app (imported now)."""
+    if args.root is not None and not args.web:
+        raise UsageError("--root is an option of gradstep serve")
+    web = {"web": True, "root": args.root and check_root(args.root)} if args.web else {}
     if is_session(args.scenario):
         load_session(args.scenario)  # a bad file is refused here, in one line, before the app
         source = {"session": args.scenario}
@@ -339,7 +505,7 @@ def run_app(args: argparse.Namespace) -> int:
         source = {"scenario": load_scenario(args.scenario)}
     from gradstep.tui.app import launch_app  # imported here: the headless commands skip Textual
 
-    status = launch_app(**source)
+    status = launch_app(**source, pace=getattr(args, "pace", "lesson"), **web)
     return status if isinstance(status, int) else 0
 
 
@@ -356,20 +522,29 @@ class Command:
 COMMANDS: dict[str, Command] = {
     "presets": Command("list the shipped scenarios", add_presets, run_presets),
     "train": Command("train a scenario headless and print the result", add_train, run_train),
+    "sweep": Command("train seeds 0..N-1 of a scenario together and show the spread of the "
+                     "weight sums, losses and accuracy", add_sweep, run_sweep),
     "bench": Command("measure optimizer steps per second against a plain numpy loop",
                      add_bench, run_bench),
     "export": Command("write a trained network for other tools (ONNX, safetensors, ...)",
                       add_export, run_export),
+    "serve": Command("serve the app to web browsers (one app process per tab)",
+                     add_serve, run_serve),
 }
 """Subcommands by name; a new one is one more entry here."""
 
 
 def build_parser() -> Parser:
-    parser = Parser(prog=PROG, description="A terminal playground for neural-network weights. "
-                    f"Without a command, opens the app on SCENARIO (default {DEFAULT_SCENARIO}).")
+    parser = Parser(prog=PROG, usage=f"{PROG} [SCENARIO | FILE.npz] [--pace N|max]\n"
+                    f"       {PROG} COMMAND ...",
+                    description="A terminal playground for neural-network weights. Without a "
+                    f"command, opens the app on SCENARIO (a shipped name, a .toml file or a saved "
+                    f"session; default {DEFAULT_SCENARIO}): {PROG} plane --pace 5. "
+                    f"`{PROG} presets` lists the shipped scenarios.")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, command in COMMANDS.items():
-        sub = commands.add_parser(name, help=command.help, description=command.help)
+        sub = commands.add_parser(name, help=command.help, description=command.help,
+                                  prog=f"{PROG} {name}")
         command.add_arguments(sub)
         sub.set_defaults(run=command.run)
     return parser
@@ -402,8 +577,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         memory_budget()  # a bad GRADSTEP_MEMORY_BUDGET is said first, once
         args = parse(argv)
-        if args.run is run_app:  # the app reads its keys itself; Ctrl-C is a key there
-            return args.run(args)
+        if args.run in (run_app, run_serve):  # the app reads its keys itself (Ctrl-C is a
+            return args.run(args)               # key there); the server handles its signals
         with Signals() as signals:
             args.signals = signals
             return args.run(args)

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from gradstep.budget import check_trainer, estimate_trainer, size_text
-from gradstep.errors import EditError, SettingError
+from gradstep.errors import EditError, GradstepError, SettingError
 from gradstep.model.spec import MAX_PARAMETERS, check_sizes, parameter_count
 from gradstep.targets import check_fit
 
@@ -39,19 +39,27 @@ def check_parameters(sizes, trainer) -> None:
 
 
 def weight_name(layer: int, i: int, j: int, names=None) -> str:
-    """W0[x1→h2]: by the neurons' names when given, else W0[i=0, j=1]."""
+    """W0[x1→h2]: by the neurons' names (names.py) when given, else W0[i=0, j=1]."""
     if names is None:
         return f"W{layer}[i={i}, j={j}]"
     return f"W{layer}[{names[layer][i]}→{names[layer + 1][j]}]"
+
+
+def bias_name(layer: int, j: int, names=None) -> str:
+    return f"b{layer}[{j if names is None else names[layer + 1][j]}]"
 
 
 class Edit:
     structural = False      # the network's shape or kind changes: fresh optimizer memory
     marks_history = True    # the loss curve shows a mark and the history a row at this step
 
+    def describe(self, names=None) -> str:
+        """The words undo uses, naming neurons by `names` (names.py) when given."""
+        raise NotImplementedError
+
     @property
     def label(self) -> str:
-        raise NotImplementedError
+        return self.describe()
 
     def apply(self, trainer) -> None:
         raise NotImplementedError
@@ -64,9 +72,8 @@ class SetWeight(Edit):
     j: int
     value: float
 
-    @property
-    def label(self):
-        return f"{weight_name(self.layer, self.i, self.j)} = {self.value:g}"
+    def describe(self, names=None):
+        return f"{weight_name(self.layer, self.i, self.j, names)} = {self.value:g}"
 
     def apply(self, trainer):
         trainer.network.set_weight(self.layer, self.i, self.j, self.value)
@@ -78,9 +85,8 @@ class SetBias(Edit):
     j: int
     value: float
 
-    @property
-    def label(self):
-        return f"b{self.layer}[{self.j}] = {self.value:g}"
+    def describe(self, names=None):
+        return f"{bias_name(self.layer, self.j, names)} = {self.value:g}"
 
     def apply(self, trainer):
         trainer.network.set_bias(self.layer, self.j, self.value)
@@ -95,10 +101,9 @@ class Nudge(Edit):
     j: int
     delta: float
 
-    @property
-    def label(self):
-        what = f"b{self.layer}[{self.j}]" if self.i is None else \
-            weight_name(self.layer, self.i, self.j)
+    def describe(self, names=None):
+        what = bias_name(self.layer, self.j, names) if self.i is None else \
+            weight_name(self.layer, self.i, self.j, names)
         return f"nudge {what} by {self.delta:+g}"
 
     def apply(self, trainer):
@@ -119,9 +124,9 @@ class Freeze(Edit):
     j: int
     frozen: bool = True
 
-    @property
-    def label(self):
-        return f"{'freeze' if self.frozen else 'unfreeze'} {weight_name(self.layer, self.i, self.j)}"
+    def describe(self, names=None):
+        what = weight_name(self.layer, self.i, self.j, names)
+        return f"{'freeze' if self.frozen else 'unfreeze'} {what}"
 
     def apply(self, trainer):
         trainer.network.set_frozen(self.layer, self.i, self.j, self.frozen)
@@ -133,8 +138,7 @@ class Resize(Edit):
     size: int
     structural = True
 
-    @property
-    def label(self):
+    def describe(self, names=None):
         return f"layer {self.layer}: {self.size} neurons"
 
     def apply(self, trainer):
@@ -154,8 +158,7 @@ class InsertLayer(Edit):
     activation: str | None = None
     structural = True
 
-    @property
-    def label(self):
+    def describe(self, names=None):
         return f"insert layer {self.layer}"
 
     def apply(self, trainer):
@@ -172,8 +175,7 @@ class RemoveLayer(Edit):
     layer: int
     structural = True
 
-    @property
-    def label(self):
+    def describe(self, names=None):
         return f"remove layer {self.layer}"
 
     def apply(self, trainer):
@@ -188,8 +190,7 @@ class SetActivation(Edit):
     name: str
     structural = True
 
-    @property
-    def label(self):
+    def describe(self, names=None):
         return f"layer {self.layer} activation {self.name}"
 
     def apply(self, trainer):
@@ -213,8 +214,7 @@ class Reinitialize(Edit):
     seed: int | None = None
     marks_history = False
 
-    @property
-    def label(self):
+    def describe(self, names=None):
         return "reset" if self.init is None else f"reset with {self.init} weights"
 
     def apply(self, trainer):
@@ -229,8 +229,7 @@ class LoadWeights(Edit):
     biases: Any = None
     source: str = "a file"
 
-    @property
-    def label(self):
+    def describe(self, names=None):
         return f"load weights from {self.source}"
 
     def apply(self, trainer):
@@ -279,8 +278,7 @@ class ChangeSettings(Edit):
     def structural(self):
         return self.dtype is not None
 
-    @property
-    def label(self):
+    def describe(self, names=None):
         names = list(self.changes) + [k for k in ("constraint", "dtype", "init")
                                       if getattr(self, k) is not None]
         return "settings: " + ", ".join(names)
@@ -305,3 +303,65 @@ class ChangeSettings(Edit):
         if self.dtype is not None and self.dtype != net.dtype.name:
             net.set_dtype(self.dtype)
             trainer.refit()
+
+
+@dataclass(frozen=True)
+class AddPoint(Edit):
+    """A training point placed by hand on the plane: a class, or a target value."""
+
+    point: tuple
+    target: float
+
+    def describe(self, names=None):
+        x1, x2 = self.point
+        return f"a point at ({x1:.2f}, {x2:.2f}), {self.target:g}"
+
+    def apply(self, trainer):
+        data = trainer.raw_train
+        if data.points is None:
+            raise EditError("points can be added to data on a plane only")
+        if data.task == "classification" and not 0 <= int(self.target) < data.n_classes:
+            raise EditError(f"the class must be 0 to {data.n_classes - 1}, got {self.target:g}")
+        target = int(self.target) if data.task == "classification" else float(self.target)
+        trainer.set_data(data.plus(self.point, target), trainer.raw_test)
+
+
+@dataclass(frozen=True)
+class ChangeData(Edit):
+    """The data form: a new [data] table, generated anew. The network keeps what still fits:
+    the weights of inputs that stay (by name), the outputs that stay."""
+
+    spec: dict
+    structural = True
+
+    def describe(self, names=None):
+        parts = [str(self.spec.get("kind", "?"))]
+        parts += [f"{k} {' '.join(map(str, v)) if isinstance(v, list) else v}"
+                  for k, v in sorted(self.spec.items()) if k != "kind"]
+        text = "data: " + ", ".join(parts)
+        return text if len(text) <= 80 else text[:79] + "…"
+
+    def apply(self, trainer):
+        from gradstep.scenarios.data import load_data
+
+        try:
+            train, test = load_data(self.spec, trainer.data_base, "the data")
+        except GradstepError as e:
+            raise EditError(str(e).removeprefix("the data: ")) from None
+        net, old = trainer.network, trainer.raw_train
+        outputs = net.sizes[-1]
+        if train.task == "classification" and (net.output == "softmax" or train.n_classes > 2
+                                                or trainer.settings.loss == "cross-entropy"):
+            outputs = train.n_classes
+        elif train.task == "regression":
+            outputs = train.y.shape[1]
+        try:
+            check_fit([train.x.shape[1]] + net.sizes[1:-1] + [outputs], net.output, train,
+                      trainer.settings.loss)
+        except SettingError as e:
+            raise EditError(f"the network cannot take that data: {e}") from None
+        names = list(old.feature_names)
+        rows = [names.index(n) if n in names else None for n in train.feature_names]
+        if rows != list(range(len(names))) or outputs != net.sizes[-1]:
+            net.reshape_io(rows, outputs)
+        trainer.set_data(train, test, dict(self.spec))

@@ -11,6 +11,8 @@ import math
 
 from pathlib import Path
 
+import numpy as np
+
 from gradstep.bounded import loads_json
 from gradstep.errors import EditError, GradstepError
 from gradstep.files import FileError, read_bytes, shown
@@ -21,15 +23,32 @@ FORMAT = "gradstep-weights"
 MAX_DEPTH = 8  # a weights file nests 4 deep
 
 
-def history_csv(history):
-    """step,train_loss,test_loss, one row per evaluation; an empty cell where there is no value."""
+def history_csv(history, names=None):
+    """step,train_loss,test_loss, one row per evaluation, then (given the neurons' names per
+    layer, names.py) the weight sums of each row: sum_W<l> per weight layer, and each neuron's
+    incoming sum W<l>:<name> (min, median, max for a layer wider than history.NEURONS). An
+    empty cell where there is no value (or the row was recorded when the layer had another
+    size)."""
+    sizes = [len(layer) for layer in names] if names else None
     def cell(value):
         return repr(float(value)) if math.isfinite(value) else ""
 
-    lines = ["step,train_loss,test_loss"]
-    for step, train, test in zip(history.column("step"), history.column("train_loss"),
-                                 history.column("test_loss")):
-        lines.append(f"{int(step)},{cell(train)},{cell(test)}")
+    steps = history.column("step")
+    columns = [("train_loss", history.column("train_loss")),
+               ("test_loss", history.column("test_loss"))]
+    for l in range(len(sizes) - 1 if sizes else 0):
+        series = history.sums(l, sizes[l + 1])
+        full = np.full(len(steps), np.nan)
+        full[series.rows] = series.total
+        columns.append((f"sum_W{l}", full))
+        labels = ("min", "median", "max") if series.spread else names[l + 1]
+        for k, name in enumerate(labels):
+            values = np.full(len(steps), np.nan)
+            values[series.rows] = series.neurons[:, k]
+            columns.append((f"W{l}:{name}", values))
+    lines = ["step," + ",".join(name for name, _ in columns)]
+    for r, step in enumerate(steps):
+        lines.append(f"{int(step)}," + ",".join(cell(values[r]) for _, values in columns))
     return "\n".join(lines) + "\n"
 
 

@@ -1,4 +1,6 @@
-"""The one gate for every path a person names, and writes that never cost the previous file.
+"""The one gate for every path a person names, and writes that never cost the previous file;
+where a person may read files from (Reads: anywhere in a terminal, under one folder in a
+browser); names for files sent to a browser (download_name).
 
 Reading: `readable_path` checks a name before any work, `open_regular` and `read_bytes` open
 it without following it into a device (O_NONBLOCK, so a FIFO cannot block), check the opened
@@ -16,8 +18,10 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import stat
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
 from gradstep.budget import memory_budget, size_text
@@ -333,3 +337,97 @@ def _mode_for(path):
 
 def atomic_write_text(path, text, force: bool = False):
     atomic_write(path, lambda f: f.write(text.encode("utf-8")), force)
+
+
+@dataclass(frozen=True)
+class Reads:
+    """Where a person may open files from. In a terminal, anywhere they can read (ANYWHERE).
+    In a browser (gradstep serve) the files are the server's and the person is someone else:
+    only files under the folder the server named with --root, or none at all.
+
+    Under a root, a name is relative to the root. `..`, absolute paths and links that lead out
+    of the root are refused, and so is anything that is not a regular file (a FIFO would
+    block). Messages name files relative to the root: the server's own paths stay hidden.
+    """
+
+    root: Path | None = None
+    confined: bool = False
+
+    @classmethod
+    def under(cls, root) -> "Reads":
+        """Only files under root (an existing folder); None: no file at all."""
+        return cls(None if root is None else Path(root).resolve(strict=True), True)
+
+    @property
+    def refusal(self) -> str | None:
+        """Why no file may be opened, or None."""
+        if self.confined and self.root is None:
+            return ("opening files is off in the browser; whoever runs the server can allow a "
+                    "folder with gradstep serve --root DIR")
+        return None
+
+    def path(self, text, kind: str | None = None) -> Path:
+        """The file a person named, checked (a regular file within its kind's size):
+        GradstepError saying what is wrong."""
+        if not self.confined:
+            return readable_path(text, kind)
+        if self.refusal:
+            raise GradstepError(self.refusal)
+        text = str(text).strip()
+        if not text or "\0" in text:
+            raise GradstepError("type a file name (relative to the served folder)")
+        given = Path(text)
+        if given.is_absolute() or given.drive:
+            raise GradstepError(f"{text}: name a file inside the served folder, relative to it")
+        if ".." in given.parts:
+            raise GradstepError(f"{text}: '..' is not allowed; name a file inside the served "
+                                "folder")
+        try:
+            real = (self.root / given).resolve(strict=True)
+        except FileNotFoundError:
+            raise GradstepError(f"{text} does not exist in the served folder") from None
+        except (OSError, RuntimeError) as e:  # a loop of links, a name too long
+            raise GradstepError(f"{text} cannot be opened ({getattr(e, 'strerror', None) or e})"
+                                ) from None
+        if not real.is_relative_to(self.root):
+            raise GradstepError(f"{text} leads outside the served folder")
+        if real.is_dir():
+            raise GradstepError(f"{text} is a folder, not a file")
+        if not real.is_file():
+            raise GradstepError(f"{text} is not a regular file")
+        try:
+            _check_read(real, os.stat(real), kind)
+        except FileError as e:
+            raise GradstepError(f"{printable(text, SHOWN_NAME)}: {e.reason}") from None
+        return real
+
+    def shown(self, path) -> str:
+        """A path as the person may see it: relative to the root when there is one."""
+        if self.root is not None and Path(path).is_relative_to(self.root):
+            return str(Path(path).relative_to(self.root))
+        return str(path)
+
+    def hide(self, message: str) -> str:
+        """A message with the root's own path taken out."""
+        if self.root is None:
+            return message
+        return message.replace(f"{self.root}{os.sep}", "").replace(str(self.root), ".")
+
+
+ANYWHERE = Reads()
+
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def download_name(text, suffix="") -> str:
+    """The name of a file sent to a browser: the last part of what a person typed, in ASCII
+    letters, digits, `.`, `_` and `-` (anything else becomes `_`), not hidden, at most 120
+    characters. A name without the suffix's last part gets the whole suffix, as writable_path
+    does. GradstepError when nothing usable is left."""
+    name = re.split(r"[/\\]", str(text).strip())[-1]
+    name = _UNSAFE.sub("_", name).lstrip("._-")[:120]
+    if not name.strip("_"):
+        raise GradstepError(f"{str(text).strip()!r} is not a file name")
+    if suffix and not name.endswith(suffix.rsplit(".", 1)[-1]):
+        name += suffix
+    return name

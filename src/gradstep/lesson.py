@@ -9,12 +9,17 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from gradstep.live import DEFAULT_PACE
+
 
 @dataclass(frozen=True)
 class Lesson:
     name: str = ""       # one word: the scenario's name, used for file names
     title: str = ""      # one line
     text: str = ""       # what to watch and why
+    watch: str = ""      # one line: what to watch, shown when there is no room for the text
+    pace: float | None = DEFAULT_PACE  # epochs per second `r` plays at; None: as fast as it goes
+    focus: tuple[str, ...] = ()  # readout columns the lesson is about, shown first
 
     @property
     def heading(self) -> str:
@@ -26,3 +31,7 @@ class Lesson:
         and underscores (a name read from a session may hold anything)."""
         stem = re.sub(r"[^A-Za-z0-9._-]+", "-", self.name[:64]).strip(".-")
         return stem or "gradstep"
+
+
+FOCUS = ("sum", "abs_sum", "sq_sum", "bias_sum", "grad_norm", "mean_abs_activation")
+"""The readout columns a lesson may put first: Σw, Σ|w|, Σw², Σb, ‖∇‖, mean|a|."""

@@ -22,10 +22,40 @@ CHUNK_SECONDS = 0.02     # the thread holds the lock for about this long per chu
 RATE_WINDOW = 0.5        # steps/s is measured over windows of this length
 MAX_BEHIND = 0.25        # after a stall, at most this many seconds of steps are made up
 PACES = (1, 2, 5, 10, 20, 50, 100, 200, 500, None)  # epochs per second; None: as fast as it goes
+DEFAULT_PACE = 10
+MAX_PACE = 10_000
 
 
 def pace_words(pace: float | None) -> str:
     return "max" if pace is None else f"{pace:g} epoch/s"
+
+
+def parse_pace(value) -> float | None:
+    """A pace as written (a number of epochs per second, or "max"); ValueError saying why."""
+    if isinstance(value, str):
+        text = value.strip().lower()
+        if text == "max":
+            return None
+        try:
+            value = float(text)
+        except ValueError:
+            raise ValueError(f"must be a number of epochs per second or \"max\", got "
+                             f"{value[:20]!r}") from None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or \
+            not (0 < float(value) <= MAX_PACE):
+        raise ValueError(f"must be a number of epochs per second above 0 and at most "
+                         f"{MAX_PACE:,}, or \"max\", got {value!r}")
+    return float(value)
+
+
+def next_pace(pace: float | None, step: int) -> float | None:
+    """The pace one rung up (step 1) or down (step -1) the ladder from `pace`."""
+    if pace is None:
+        return PACES[-2] if step < 0 else None
+    if step > 0:
+        return next((p for p in PACES[:-1] if p > pace), None)
+    lower = [p for p in PACES[:-1] if p < pace]
+    return lower[-1] if lower else PACES[0]
 
 
 class LiveTrainer:

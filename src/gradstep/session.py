@@ -12,6 +12,8 @@ one JSON document, `meta`, that describes them:
   order           the current epoch's shuffle of the training split
   history         5 × n: step, epoch, train_loss, test_loss, accuracy
   batch_loss      every step's mini-batch loss (each entry the mean of `loss_stride` steps)
+  sums, sum_shapes  per history row: each layer's Σw and its neurons' incoming sums, and which
+                  of meta's layer shapes the row was recorded with
   train_x, train_y, test_x, test_y   the data, so a session opens without its scenario file
 
 Loading it rebuilds the trainer through Trainer.restore, so training continues exactly as if
@@ -21,6 +23,7 @@ every shape against it, and the memory budget are checked; whatever a crafted ar
 becomes one SessionError line.
 """
 
+import io
 import json
 import math
 import re
@@ -35,10 +38,12 @@ from gradstep import budget
 from gradstep.bounded import loads_json
 from gradstep.errors import GradstepError
 from gradstep.files import FileError, atomic_write, open_regular, shown
-from gradstep.history import MAX_BATCH_LOSSES, MAX_HISTORY_ROWS, History
-from gradstep.lesson import Lesson
+from gradstep.history import MAX_BATCH_LOSSES, MAX_HISTORY_ROWS, PER_LAYER, History, row_cap
+from gradstep.lesson import FOCUS, Lesson
+from gradstep.live import DEFAULT_PACE, parse_pace
 from gradstep.model.spec import NetworkSpec
 from gradstep.scenarios.data import Dataset
+from gradstep.scenarios.features import check as check_features
 from gradstep.settings import TrainingSettings
 from gradstep.text import one_line, printable
 from gradstep.training import Snapshot, Trainer
@@ -52,15 +57,24 @@ class SessionError(GradstepError):
     """A session file that cannot be read; the message names the file."""
 
 
+def session_bytes(trainer, lesson=None) -> bytes:
+    """The session file's bytes, written nowhere (for a browser download)."""
+    buffer = io.BytesIO()
+    save_session(buffer, trainer, lesson)
+    return buffer.getvalue()
+
+
 def save_session(path, trainer, lesson=None, force=False):
     """Write the trainer's whole state to `path` atomically, with its Lesson (`force`: even
-    over a read-only file)."""
+    over a read-only file); or into `path` when it is a binary file object (session_bytes)."""
     snap = trainer.snapshot()
     net = snap.network
     lesson = lesson or Lesson()
     history = snap.history.copy(snap.history_mark)
     steps, losses = history.losses()
-    arrays = {"params": net["params"], "history": history.rows(), "batch_loss": losses}
+    sums, sum_shapes = history.sums_table()
+    arrays = {"params": net["params"], "history": history.rows(), "batch_loss": losses,
+              "sums": sums, "sum_shapes": sum_shapes}
     frozen_layers = [l for l, f in enumerate(net["frozen"]) if f is not None]
     for l in frozen_layers:
         arrays[f"frozen_{l}"] = net["frozen"][l]
@@ -74,9 +88,12 @@ def save_session(path, trainer, lesson=None, force=False):
         arrays["order"] = snap.order
     for split, data in (("train", trainer.raw_train), ("test", trainer.raw_test)):
         arrays[f"{split}_x"], arrays[f"{split}_y"] = np.asarray(data.x), np.asarray(data.y)
+        if data.points is not None:
+            arrays[f"{split}_points"] = np.asarray(data.points)
     meta = {
         "format": FORMAT, "version": VERSION,
-        "scenario": {"name": lesson.name, "title": lesson.title, "description": lesson.text},
+        "scenario": {"name": lesson.name, "title": lesson.title, "description": lesson.text,
+                     "watch": lesson.watch, "pace": lesson.pace, "focus": list(lesson.focus)},
         "network": {**trainer.network.spec(params=False).to_dict(params=False),
                     "rng_state": net["rng_state"]},
         "frozen_layers": frozen_layers,
@@ -87,13 +104,22 @@ def save_session(path, trainer, lesson=None, force=False):
                     "rng_state": snap.rng_state, "diverged": snap.diverged,
                     "status": snap.status,
                     "last_loss": None if math.isnan(snap.last_loss) else snap.last_loss},
-        "history": {"edits": list(history.edits), "loss_stride": history.stride},
+        "history": {"edits": list(history.edits), "loss_stride": history.stride,
+                    "shapes": [list(shape) for shape in history.shapes]},
+        "data_spec": trainer.data_spec,
         "data": {"task": trainer.raw_train.task, "n_classes": trainer.raw_train.n_classes,
                  "feature_names": list(trainer.raw_train.feature_names),
-                 "target_names": list(trainer.raw_train.target_names)},
+                 "target_names": list(trainer.raw_train.target_names),
+                 "image": None if trainer.raw_train.image is None else
+                 list(trainer.raw_train.image),
+                 "features": None if trainer.raw_train.features is None else
+                 list(trainer.raw_train.features)},
     }
     arrays["meta"] = np.array(json.dumps(meta))
-    atomic_write(path, lambda f: np.savez(f, **arrays), force)
+    if hasattr(path, "write"):
+        np.savez(path, **arrays)
+    else:
+        atomic_write(path, lambda f: np.savez(f, **arrays), force)
 
 
 # --- loading: every check before a trainer exists -------------------------------------------
@@ -105,7 +131,9 @@ MAX_DIRECTORY = 1_000_000       # bytes of the zip's central directory
 MAX_HEADER = 10_000             # bytes of one .npy header (numpy's own default)
 MAX_COUNT = 2**63 - 1           # counters, positions, seeds
 FIXED = {"meta", "params", "history", "batch_loss", "order", "optimizer_buf", "optimizer_m",
-         "optimizer_v", "train_x", "train_y", "test_x", "test_y"}
+         "optimizer_v", "train_x", "train_y", "test_x", "test_y", "sums", "sum_shapes",
+         "train_points", "test_points"}
+MAX_SHAPES = 10_000             # layer shapes the sums over time were recorded with
 STATE_MEMBERS = {"sgd": (), "momentum": ("optimizer_buf",), "adam": ("optimizer_m", "optimizer_v")}
 
 
@@ -343,6 +371,25 @@ def _check_meta(meta: dict, headers: dict) -> dict:
         _shape(headers, "test_y", (n_test,), "iu", "the test labels")
         targets = _names(data.get("target_names"), n_classes, "target_names")
     features = _names(data.get("feature_names"), layers[0], "feature_names")
+    image = data.get("image")
+    if image is not None:
+        if not isinstance(image, list) or len(image) != 2:
+            raise _fail("the picture shape must be [rows, columns]")
+        rows_, cols_ = (_whole(n, "a picture side", 1, layers[0]) for n in image)
+        if rows_ * cols_ != layers[0]:
+            raise _fail("the stored picture shape does not match the inputs")
+    plane = data.get("features")
+    if plane is not None and (check_features(plane) is None or len(plane) != layers[0]):
+        raise _fail("the stored features do not match the data")
+    for split, n in (("train", n_train), ("test", n_test)):
+        if f"{split}_points" in headers:
+            _shape(headers, f"{split}_points", (n, 2), "f", f"the {split} points")
+    if plane is not None and "train_points" not in headers:
+        raise _fail("features of the plane without its points")
+    data_spec = meta.get("data_spec")
+    if data_spec is not None and (not isinstance(data_spec, dict) or
+                                  not all(isinstance(k, str) for k in data_spec)):
+        raise _fail("the stored [data] table is malformed")
 
     _shape(headers, "params", (budget.parameter_count(layers, spec.bias),), "f", "the weights")
     frozen = meta.get("frozen_layers")
@@ -388,6 +435,27 @@ def _check_meta(meta: dict, headers: dict) -> dict:
     for step in edits:
         _whole(step, "an edit's step")
     stride = _whole(hist.get("loss_stride", 1), "loss_stride", 1, 2**62)
+    shapes = hist.get("shapes", [])
+    if not isinstance(shapes, list) or len(shapes) > MAX_SHAPES:
+        raise _fail("the history's layer shapes must be a list")
+    for shape in shapes:
+        if not isinstance(shape, list) or not 2 <= len(shape) <= len(layers) + 1000:
+            raise _fail("a layer shape of the history is malformed")
+        for n in shape:
+            _whole(n, "a layer size of the history", 1, 10**6)
+    if "sums" in headers or "sum_shapes" in headers:
+        rows = headers["history"].shape[1]
+        _shape(headers, "sums", (rows, None), "f", "the sums over time")
+        _shape(headers, "sum_shapes", (rows,), "iu", "the sums' layer shapes")
+        width = headers["sums"].shape[1]
+        if width > PER_LAYER * 1001 or rows > max(row_cap(width), MAX_HISTORY_ROWS // 8):
+            raise _fail(f"the sums over time: {rows:,} rows of {width:,} (too many)")
+
+    pace = scenario.get("pace", DEFAULT_PACE)
+    pace = None if pace is None else parse_pace(pace)
+    focus = scenario.get("focus", [])
+    if not isinstance(focus, list):
+        raise _fail("the lesson's focus must be a list")
 
     last_loss = t.get("last_loss")
     if last_loss is not None and (isinstance(last_loss, bool)
@@ -409,8 +477,11 @@ def _check_meta(meta: dict, headers: dict) -> dict:
         "last_loss": math.nan if last_loss is None else float(last_loss),
         "lesson": Lesson(_text(scenario.get("name"), "the scenario's name"),
                          _text(scenario.get("title"), "the scenario's title"),
-                         _text(scenario.get("description"), "the scenario's description")),
-        "n_train": n_train, "n_test": n_test,
+                         _text(scenario.get("description"), "the scenario's description"),
+                         _text(scenario.get("watch", ""), "the scenario's watch line"), pace,
+                         tuple(f for f in focus if f in FOCUS)),
+        "n_train": n_train, "n_test": n_test, "image": image, "plane": plane,
+        "data_spec": data_spec, "shapes": shapes,
     }
 
 
@@ -426,15 +497,15 @@ def _check_budget(checked: dict, headers: dict) -> None:
         n_inputs=spec.layers[0], raw_targets=y[1] if len(y) == 2 else 1,
         encoded_targets=encoded, batch=settings.batch_size, optimizer=settings.optimizer,
         bias=spec.bias)
-    parts.append(("the history and mini-batch losses",
-                  2 * sum(headers[n].nbytes for n in ("history", "batch_loss") if n in headers),
-                  None))
+    parts.append(("the history and mini-batch losses", 2 * sum(
+        headers[n].nbytes for n in ("history", "batch_loss", "sums", "sum_shapes")
+        if n in headers), None))
     budget.check(parts, "this session")
 
 
 def _build(c: dict, arrays: dict):
-    train = _dataset(arrays["train_x"], arrays["train_y"], c)
-    test = _dataset(arrays["test_x"], arrays["test_y"], c)
+    train, test = (_dataset(arrays[f"{s}_x"], arrays[f"{s}_y"], c, arrays.get(f"{s}_points"))
+                   for s in ("train", "test"))
     network = c["spec"].build()
     params = arrays["params"]
     if not np.all(np.isfinite(params)):
@@ -457,7 +528,8 @@ def _build(c: dict, arrays: dict):
     if order is not None and not np.array_equal(np.sort(order), np.arange(n_train)):
         raise ValueError("the epoch order does not match the data")
     losses = arrays.get("batch_loss")
-    full = History(history, losses, c["stride"], c["edits"])
+    sums = _sums(arrays, c["shapes"], history.shape[1])
+    full = History(history, losses, c["stride"], c["edits"], sums, c["shapes"])
     network_snap = {**network.snapshot(), "params": params, "frozen": frozen,
                     "rng_state": c["network_rng"]}
     trainer.restore(Snapshot(
@@ -465,7 +537,18 @@ def _build(c: dict, arrays: dict):
         step_count=c["step_count"], epoch_count=c["epoch_count"], position=c["position"],
         order=order, rng_state=c["rng_state"], diverged=c["diverged"], status=c["status"],
         last_loss=c["last_loss"], history=full, history_mark=full.mark()))
+    trainer.data_spec = c["data_spec"]
     return trainer, c["lesson"]
+
+
+def _sums(arrays, shapes, rows):
+    """The sums over time and which of the layer shapes each row was of, or None."""
+    if "sums" not in arrays:
+        return None
+    sums, ids = arrays["sums"].astype(float), arrays["sum_shapes"]
+    if rows and not 0 <= ids.min() <= ids.max() < len(shapes):
+        raise ValueError("the sums over time do not match the history")
+    return sums, ids
 
 
 def _like(state, params):
@@ -474,7 +557,7 @@ def _like(state, params):
     return state
 
 
-def _dataset(x, y, c):
+def _dataset(x, y, c, points=None):
     if not np.all(np.isfinite(x)):
         raise ValueError("the stored inputs are not finite")
     if c["task"] == "classification":
@@ -483,4 +566,10 @@ def _dataset(x, y, c):
         y = y.astype(np.int64)
     elif not np.all(np.isfinite(y)):
         raise ValueError("the stored targets are not finite")
-    return Dataset(x, y, c["task"], c["n_classes"], c["features"], c["targets"])
+    if points is not None and not np.all(np.isfinite(points)):
+        raise ValueError("the stored points are not finite")
+    image = c["image"]
+    return Dataset(x, y, c["task"], c["n_classes"], c["features"], c["targets"],
+                   None if image is None else (int(image[0]), int(image[1])),
+                   None if points is None else points.astype(float),
+                   None if c["plane"] is None else tuple(c["plane"]))

@@ -40,10 +40,10 @@ def threshold(output: str) -> float:
 
 
 def predict_classes(network, out):
-    """The class of each row of outputs `out` (n, k)."""
-    if out.shape[1] == 1:
-        return (out[:, 0] > threshold(network.output)).astype(np.int64)
-    return out.argmax(axis=1)
+    """The class of each row of outputs `out` (..., k): rows, or a stack of them (the sweep)."""
+    if out.shape[-1] == 1:
+        return (out[..., 0] > threshold(network.output)).astype(np.int64)
+    return out.argmax(axis=-1)
 
 
 def class_confidence(out: np.ndarray, softmax: bool) -> tuple[np.ndarray, np.ndarray]:

@@ -22,6 +22,7 @@ import numpy as np
 from gradstep.budget import check_trainer
 from gradstep.errors import EditError, SettingError
 from gradstep.history import History, HistoryMark
+from gradstep.metrics import confusion, r2, rmse
 from gradstep.model import readouts as readouts_module
 from gradstep.model.losses import loss_and_grad, loss_value
 from gradstep.model.optimizers import Optimizer
@@ -50,6 +51,7 @@ class Snapshot:
     last_loss: float
     history: History     # shared, not copied: rows are only appended, so the mark suffices
     history_mark: HistoryMark
+    data: tuple = None   # (raw train, raw test, the [data] table): a person may change the data
 
     def arrays(self):
         """The arrays this snapshot keeps alive (shared ones may belong to several)."""
@@ -65,11 +67,28 @@ class Snapshot:
 
 
 @dataclass(frozen=True)
+class Metrics:
+    """Beside the loss: on the test split, or the training split when there is none."""
+    split: str                   # "test" or "train"
+    confusion: object = None     # (k, k) counts for classes: row = true class, column = predicted
+    r2: float = math.nan         # regression
+    rmse: float = math.nan       # regression, in the target's units
+
+
+@dataclass(frozen=True)
 class Evaluation:
     train_loss: float
     test_loss: float   # nan when there is no test split
     accuracy: float    # nan for regression; on the test split, or train when there is none
     train_accuracy: float = math.nan
+
+
+def divergence_status(step, learning_rate):
+    """The status after step `step` diverged. What to try comes first: the status line shows
+    only the start of it."""
+    return (f"diverged at step {step}: try a smaller learning rate than {learning_rate:g}; the "
+            f"loss or the weights blew up (became infinite or grew past {MAX_NORM:g}), the last "
+            f"weights before that are kept")
 
 
 class Trainer:
@@ -92,7 +111,10 @@ class Trainer:
         self.status = "ready"
         self.last_loss = math.nan
         self.has_gradients = False  # net.grad holds the last step's gradients
+        self.data_spec = None  # the [data] table the data came from, when it was generated
+        self.data_base = None  # the folder a csv path in it is relative to
         self._cache = (None, None)  # (what it was evaluated on, Evaluation)
+        self._metrics_cache = (None, None)
         self._data_version = 0
         self._prepare_data()
         self._record()
@@ -127,6 +149,14 @@ class Trainer:
             return x
         return ((x - self.mean) / self.std).astype(self.network.dtype)
 
+    def set_data(self, train, test, spec=None):
+        """New data (a changed [data] table, or a point added): the network must already fit
+        it; the next step starts a new epoch."""
+        self.raw_train, self.raw_test = train, test
+        if spec is not None:
+            self.data_spec = spec
+        self._prepare_data()
+
     def refit(self):
         """The data again as the network and settings now need it (after an output activation,
         dtype or loss change); the next step starts a new epoch."""
@@ -146,6 +176,21 @@ class Trainer:
             return self.network.forward_rows(self.transform(x))
 
     @property
+    def on_plane(self) -> bool:
+        """Whether the data lie on a plane the screen can draw (two inputs, or features of
+        points of a plane)."""
+        return self.raw_train.points is not None
+
+    def plane_inputs(self, points):
+        """What the network takes (standardized when that is on) for points of the plane."""
+        return self.transform(self.raw_train.on_plane(points))
+
+    def predict_plane(self, points):
+        """The network's outputs at points (n, 2) of the plane."""
+        with np.errstate(all="ignore"):
+            return self.network.forward_rows(self.plane_inputs(points))
+
+    @property
     def steps_per_epoch(self):
         return -(-len(self.x_train) // self.settings.batch_size)
 
@@ -158,9 +203,10 @@ class Trainer:
     def step(self):
         """One optimizer update on the next mini-batch. False when it diverged (nothing changed)."""
         with np.errstate(all="ignore"):  # overflow is caught by the divergence guard, not printed
-            return self._step()
+            return self.step_in_errstate()
 
-    def _step(self):
+    def step_in_errstate(self):
+        """step() for a caller that has already entered np.errstate (a loop of steps)."""
         if self.diverged:
             return False
         n = len(self.x_train)
@@ -218,11 +264,7 @@ class Trainer:
         norm_sq = np.dot(new, new)
         if not (math.isfinite(loss) and norm_sq <= MAX_NORM**2):
             self.diverged = True
-            # what to try comes first: the status line shows only the start of it
-            self.status = (f"diverged at step {self.step_count + 1}: try a smaller learning rate "
-                           f"than {s.learning_rate:g}; the loss or the weights blew up (became "
-                           f"infinite or grew past {MAX_NORM:g}), the last weights before that "
-                           f"are kept")
+            self.status = divergence_status(self.step_count + 1, s.learning_rate)
             return False
         np.copyto(old, new)  # in place: the per-layer views stay valid
         net.version += 1
@@ -258,7 +300,7 @@ class Trainer:
         done = 0
         with np.errstate(all="ignore"):
             for _ in range(steps or 0):
-                if not self._step():
+                if not self.step_in_errstate():
                     break
                 done += 1
                 if stop is not None and stop():
@@ -298,6 +340,26 @@ class Trainer:
         self._cache = (key, evaluation)
         return evaluation
 
+    def metrics(self):
+        """A confusion matrix (classes) or R² and RMSE (regression) of the network as it is now,
+        on the test split (the training split when there is none). A pure read, cached."""
+        key = ("metrics", self.step_count, self.network.version, self.settings,
+               self._data_version)
+        if self._metrics_cache[0] == key:
+            return self._metrics_cache[1]
+        test = len(self.raw_test) > 0
+        data, x = (self.raw_test, self.x_test) if test else (self.raw_train, self.x_train)
+        split = "test" if test else "train"
+        with np.errstate(all="ignore"):
+            out = self.network.forward_rows(x)
+        if self.is_classification:
+            result = Metrics(split, confusion(data.y, predict_classes(self.network, out),
+                                              data.n_classes))
+        else:
+            result = Metrics(split, None, r2(data.y, out), rmse(data.y, out))
+        self._metrics_cache = (key, result)
+        return result
+
     def latest(self):
         """(step, Evaluation): the newest evaluation there is, without computing one; the
         evaluation of now if someone asked for it, else the history's last row."""
@@ -315,7 +377,7 @@ class Trainer:
         """A history row: the evaluation now."""
         e = self.evaluate()
         self.history.record(self.step_count, self.epoch_count, e.train_loss, e.test_loss,
-                            e.accuracy)
+                            e.accuracy, self.network.weights)
 
     def penalty(self):
         """The regularization term l1·Σ|W| + l2·ΣW² (weights only), reported apart from the loss."""
@@ -360,10 +422,13 @@ class Trainer:
             rng_state=self.rng.bit_generator.state,
             diverged=self.diverged, status=self.status, last_loss=self.last_loss,
             history=self.history, history_mark=self.history.mark(),
+            data=(self.raw_train, self.raw_test, self.data_spec),
         )
 
     def restore(self, snap):
         """Go back (or forward) to a snapshot of this trainer."""
+        if snap.data is not None:
+            self.raw_train, self.raw_test, self.data_spec = snap.data
         self.network.restore_snapshot(snap.network)
         self.settings = snap.settings
         self.optimizer = Optimizer(snap.optimizer[0])

@@ -6,6 +6,10 @@ between two steps of a run), is recorded for undo just before it is made, and is
 again if it was refused. A block of training (a step, an epoch, a whole run from start to
 pause) is one undo entry; a run that took no step leaves none.
 
+Files are read where `reads` allows (gradstep/files.py: anywhere in a terminal, under one
+folder or nowhere in a browser). `save_bytes` and `export_bytes` render a file without writing
+it, for a browser download.
+
 "Unsaved" means a trainer changed since the last save or load: its network, step count,
 settings or edit marks differ from what they were then, or a run is going on.
 
@@ -20,10 +24,12 @@ from pathlib import Path
 
 from gradstep.errors import GradstepError
 from gradstep.export import history_csv, load_weights_edit, weights_json
-from gradstep.files import atomic_write_text, readable_path, shown, writable_path
+from gradstep.files import ANYWHERE, Reads, atomic_write, writable_path
 from gradstep.lesson import Lesson
 from gradstep.live import LiveTrainer
-from gradstep.session import SUFFIX, load_session, save_session
+from gradstep.names import trainer_names
+from gradstep.pair import Lockstep, copy_of
+from gradstep.session import SUFFIX, load_session, save_session, session_bytes
 from gradstep.undo import UndoStack
 
 RUN = "training run"
@@ -31,9 +37,13 @@ RUN = "training run"
 
 @dataclass(frozen=True)
 class State:
-    """Everything undo puts back: each trainer's snapshot."""
+    """Everything undo puts back: which trainers are open (A, or A and B), each one's
+    snapshot, which one edits act on, and what B is called."""
 
+    trainers: tuple
     snapshots: tuple
+    active: int = 0
+    compare_title: str = ""
 
     def arrays(self):
         for snapshot in self.snapshots:
@@ -41,23 +51,42 @@ class State:
 
 
 class Workspace:
+    reads: Reads = ANYWHERE  # where open_session and load_weights may read from
+
     def __init__(self, trainer, lesson: Lesson | None = None, path=None,
-                 pace: float | None = None) -> None:
-        self.trainers = [trainer]
+                 pace: float | None | str = "lesson", compare=None) -> None:
+        """trainer: A; compare: (B, its title) for two networks side by side."""
+        self.trainers = [trainer] if compare is None else [trainer, compare[0]]
+        self.compare_title = "" if compare is None else compare[1]
         self.active = 0
         self.lesson = lesson or Lesson()
         self.path = None if path is None else Path(path)
         self.undo_stack = UndoStack()
         self.on_run_stopped = None   # called from the training thread when a run diverges
-        self.live = LiveTrainer(trainer, pace, on_stop=self._stopped_by_itself)
+        pace = self.lesson.pace if pace == "lesson" else pace  # the lesson's unless asked
+        self.live = LiveTrainer(self._target(), pace, on_stop=self._stopped_by_itself)
         self.mark_saved()
 
     @classmethod
-    def from_scenario(cls, scenario, pace=None) -> Workspace:
-        return cls(scenario.build(), scenario.lesson, None, pace)
+    def from_scenario(cls, scenario, pace="lesson") -> Workspace:
+        trainers = scenario.build_all()
+        compare = None if len(trainers) == 1 else (trainers[1], scenario.compare.title)
+        return cls(trainers[0], scenario.lesson, None, pace, compare)
+
+    def _target(self):
+        """What a run steps: the trainer, or both in lockstep."""
+        return self.trainers[0] if len(self.trainers) == 1 else Lockstep(self.trainers)
+
+    @property
+    def comparing(self) -> bool:
+        return len(self.trainers) > 1
+
+    def name_of(self, index: int) -> str:
+        """A or B, as the screen names the two networks."""
+        return "AB"[index] if self.comparing else ""
 
     @classmethod
-    def from_session(cls, path, pace=None) -> Workspace:
+    def from_session(cls, path, pace="lesson") -> Workspace:
         trainer, lesson = load_session(path)
         return cls(trainer, lesson, path, pace)
 
@@ -85,17 +114,46 @@ class Workspace:
 
     # ---- undo's view of the workspace ----------------------------------------------------
     def snapshot(self) -> State:
-        return State(tuple(t.snapshot() for t in self.trainers))
+        return State(tuple(self.trainers), tuple(t.snapshot() for t in self.trainers),
+                     self.active, self.compare_title)
 
     def restore(self, state: State) -> None:
-        for trainer, snapshot in zip(self.trainers, state.snapshots):
+        for trainer, snapshot in zip(state.trainers, state.snapshots):
             trainer.restore(snapshot)
+        self.trainers, self.active = list(state.trainers), state.active
+        self.compare_title = state.compare_title
+        self.live.target = self._target()
+
+    # ---- two networks --------------------------------------------------------------------
+    def toggle_compare(self) -> str:
+        """B: a copy of A beside it (change B's settings alone), or B removed again; undoable.
+        What happened, in words."""
+        with self.hold():
+            if self.comparing:
+                with self.undo_stack.change(self, "remove B"):
+                    self.trainers, self.active, self.compare_title = self.trainers[:1], 0, ""
+                    self.live.target = self._target()
+                return "B removed: A alone again (u brings B back)"
+            with self.undo_stack.change(self, "B: a copy of A"):
+                self.trainers = [self.trainers[0], copy_of(self.trainers[0])]
+                self.compare_title = "a copy of A: change its settings (b selects it)"
+                self.live.target = self._target()
+            if self.running:
+                self.undo_stack.record(self, RUN)
+        return "B is a copy of A, trained in lockstep: b selects B, then change its settings"
+
+    def switch(self) -> str:
+        """b: edits and the grid act on the other network."""
+        if not self.comparing:
+            raise GradstepError("there is no B: B makes one, a copy of A")
+        self.active = 1 - self.active
+        return f"editing {'AB'[self.active]}"
 
     # ---- changes -------------------------------------------------------------------------
     def apply(self, edit) -> None:
         """Make an edit on the active trainer; GradstepError (nothing changed) if refused."""
         with self.hold():
-            with self.undo_stack.change(self, edit.label):
+            with self.undo_stack.change(self, edit.describe(trainer_names(self.trainer))):
                 self.trainer.apply(edit)
             if self.running:  # the steps after the change start a new run entry
                 self.undo_stack.record(self, RUN)
@@ -170,13 +228,17 @@ class Workspace:
         return label
 
     # ---- what is open --------------------------------------------------------------------
-    def replace(self, trainer, lesson: Lesson, path=None) -> None:
-        """Another scenario or session replaces what is open: nothing to undo, nothing unsaved."""
+    def replace(self, trainer, lesson: Lesson, path=None, compare=None) -> None:
+        """Another scenario or session replaces what is open: nothing to undo, nothing unsaved.
+        compare: (B, its title) for two networks side by side."""
         self.pause()
         with self.hold():
-            self.trainers, self.active = [trainer], 0
-            self.live.target = trainer
+            self.trainers = [trainer] if compare is None else [trainer, compare[0]]
+            self.compare_title = "" if compare is None else compare[1]
+            self.active = 0
+            self.live.target = self._target()
             self.lesson = lesson
+            self.live.set_pace(lesson.pace)
             self.path = None if path is None else Path(path)
             self.undo_stack.clear()
             self.mark_saved()
@@ -184,21 +246,34 @@ class Workspace:
     def open_scenario(self, name) -> None:
         from gradstep.scenarios import load_scenario
         scenario = load_scenario(name)
-        self.replace(scenario.build(), scenario.lesson)
+        trainers = scenario.build_all()
+        compare = None if len(trainers) == 1 else (trainers[1], scenario.compare.title)
+        self.replace(trainers[0], scenario.lesson, None, compare)
 
     def open_session(self, text) -> Path:
-        path = readable_path(text, "session")
-        trainer, lesson = load_session(path)
+        path = self.reads.path(text, "session")
+        trainer, lesson = self._read(load_session, path)
         self.replace(trainer, lesson, path)
         return path
+
+    def _read(self, load, path):
+        """load(path), its errors without the paths `reads` hides."""
+        try:
+            return load(path)
+        except GradstepError as e:
+            if self.reads.root is None:
+                raise
+            raise type(e)(self.reads.hide(str(e))) from None
 
     # ---- saved or not --------------------------------------------------------------------
     def _fingerprint(self):
         return tuple((id(t), id(t.network), t.network.version, t.step_count, t.settings,
-                      len(t.history.edits), t.diverged) for t in self.trainers)
+                      len(t.history.edits), t.diverged) for t in self.trainers) + \
+            (self.compare_title,)
 
-    def mark_saved(self) -> None:
-        self._saved = self._fingerprint()
+    def mark_saved(self, state=None) -> None:
+        """What is open now (or what it was when save_bytes gave `state`) counts as saved."""
+        self._saved = self._fingerprint() if state is None else state
 
     @property
     def unsaved(self) -> bool:
@@ -219,27 +294,39 @@ class Workspace:
         self.path = path
         return path
 
+    def save_bytes(self) -> tuple[bytes, object]:
+        """The session file's bytes, written nowhere, and the state to hand mark_saved once the
+        person has them (a browser download)."""
+        with self.hold():
+            return session_bytes(self.trainer, self.lesson), self._fingerprint()
+
     def export_text(self, kind: str) -> str:
         """The text of an export: "weights" (JSON) or "loss" (CSV)."""
         with self.hold():
             if kind == "weights":
                 return weights_json(self.trainer.network)
             if kind == "loss":
-                return history_csv(self.trainer.history)
+                return history_csv(self.trainer.history, trainer_names(self.trainer))
         raise GradstepError(f"unknown export {kind!r}")
+
+    def export_bytes(self, kind: str, content: str | None = None) -> bytes:
+        """An export's bytes, written nowhere; `content` for what only the screen has (a
+        screenshot)."""
+        return (self.export_text(kind) if content is None else content).encode("utf-8")
 
     def export(self, kind: str, text, content: str | None = None) -> Path:
         """Write an export atomically; `content` for what only the screen has (a screenshot)."""
         path = writable_path(text)
-        atomic_write_text(path, self.export_text(kind) if content is None else content)
+        data = self.export_bytes(kind, content)
+        atomic_write(path, lambda f: f.write(data))
         return path
 
     def load_weights(self, text) -> Path:
         """Weights from an exported JSON file into the active network (one undo entry)."""
-        path = readable_path(text, "weights")
-        edit = load_weights_edit(path)
+        path = self.reads.path(text, "weights")
+        edit = self._read(load_weights_edit, path)
         try:
             self.apply(edit)
         except GradstepError as e:
-            raise GradstepError(f"{shown(path)}: {e}") from None
+            raise GradstepError(f"{self.reads.shown(path)}: {e}") from None
         return path

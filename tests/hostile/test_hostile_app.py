@@ -140,11 +140,11 @@ async def test_bad_names_in_every_file_prompt_are_messages(tmp_path, kind):
             await press_in(pilot, UnsavedChanges)
             await press_in(pilot, TextPrompt, "d")  # don't save: go on to the prompt
         elif kind == "load_weights":
-            app.action_load_weights()
+            app.action_export_kind("load_weights")
             await press_in(pilot, UnsavedChanges)
             await press_in(pilot, TextPrompt, "d")
         else:
-            getattr(app, f"action_export_{kind}")()
+            app.action_export_kind(kind)
             await wait_for(pilot, lambda: isinstance(app.screen, TextPrompt))
         for name, make in BAD_NAMES.items():
             error = await submit(pilot, make(tmp_path))
@@ -194,7 +194,7 @@ async def test_crafted_sessions_and_weights_in_the_prompts(tmp_path):
         for path in (crafted["huge header"], crafted["not a zip"]):
             assert await submit(pilot, str(path))
         await pilot.press("escape")
-        app.action_load_weights()
+        app.action_export_kind("load_weights")
         await wait_for(pilot, lambda: isinstance(app.screen, TextPrompt))
         assert "deep" in await submit(pilot, str(crafted["deep json weights"]))
         assert np.array_equal(app.trainer.network.params, before)
@@ -224,7 +224,7 @@ async def test_load_weights_asks_about_unsaved_work_first(tmp_path):
     app = GradstepApp(Workspace.from_scenario(load_scenario("xor")))
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("space")
-        app.action_load_weights()
+        app.action_export_kind("load_weights")
         await wait_for(pilot, lambda: isinstance(app.screen, UnsavedChanges))
         await pilot.press("escape")
         await pilot.press("p")

@@ -16,7 +16,7 @@ from gradstep import budget
 from gradstep.budget import BudgetError, parse_size, size_text
 from gradstep.edits import ChangeSettings, InsertLayer, Resize
 from gradstep.errors import GradstepError
-from gradstep.history import MAX_HISTORY_ROWS, History
+from gradstep.history import HISTORY_BYTES, MAX_HISTORY_ROWS, History
 from gradstep.model import Network
 from gradstep.scenarios import load_scenario
 from gradstep.training import Trainer, TrainingSettings
@@ -126,23 +126,37 @@ def test_estimates_are_upper_bounds_of_what_a_run_holds(tmp_path):
         parts = budget.training_parts(json.loads(layers), 8, n_train=25_000, n_test=25_000,
                                       n_inputs=2, raw_targets=1, encoded_targets=1,
                                       batch=batch, optimizer=optimizer)
-        estimate = sum(b for _, b, _ in parts) - budget.HISTORY_BYTES  # a short run's is small
+        estimate = sum(b for _, b, _ in parts) - budget.history_bytes(2)  # a short run's is small
         assert peak - 60_000_000 < estimate, (layers, size_text(peak), size_text(estimate))
 
 
 def test_history_rows_stop_growing():
     history = History()
-    for step in range(MAX_HISTORY_ROWS + 10):
+    cap = history.row_cap()
+    assert cap <= MAX_HISTORY_ROWS
+    for step in range(cap + 10):
         history.record(step, step, 1.0, 1.0, 0.5)
-    assert len(history) <= MAX_HISTORY_ROWS and history.thinned == 1
+    assert len(history) <= cap and history.thinned == 1
     assert history.rows().shape[1] == len(history) and history.column("step")[0] == 0
-    assert history.column("step")[-1] == MAX_HISTORY_ROWS + 9
-    assert history.arrays()[0].nbytes <= 5 * 8 * MAX_HISTORY_ROWS
+    assert history.column("step")[-1] == cap + 9
+    assert sum(a.nbytes for a in history.arrays()[::2]) <= HISTORY_BYTES + 8 * 5 * 64
     mark = history.mark()
-    for step in range(MAX_HISTORY_ROWS):
+    for step in range(cap):
         history.record(step, step, 1.0, 1.0, 0.5)
-    assert history.thinned >= 2 and len(history) <= MAX_HISTORY_ROWS
+    assert history.thinned >= 2 and len(history) <= cap
     assert len(history.copy(mark)) <= len(history)
+
+
+def test_a_deeper_network_thins_the_history_instead_of_widening_it():
+    """Sums rows widen with the depth (9 numbers a layer): the rows held shrink first."""
+    history = History()
+    shallow = [np.ones((2, 4)), np.ones((4, 1))]
+    for step in range(history.row_cap(18)):
+        history.record(step, step, 1.0, 1.0, 0.5, shallow)
+    deep = [np.ones((2, 2))] + [np.ones((2, 2))] * 998 + [np.ones((2, 1))]
+    history.record(10**6, 1, 1.0, 1.0, 0.5, deep)
+    assert sum(a.nbytes for a in history.arrays()[::2]) <= 2 * HISTORY_BYTES
+    assert len(history) <= history.row_cap()
 
 
 def test_chunked_evaluation_equals_the_whole(monkeypatch):

@@ -297,13 +297,16 @@ HUGE = {
     "a 6 GB batch_loss": {"batch_loss": header_only((750_000_000,))},
     "10^12 training rows": {"train_x": header_only((10**12, 2)),
                             "train_y": header_only((10**12,), "<i8"),
+                            "train_points": header_only((10**12, 2)),
                             "order": header_only((10**12,), "<i8")},
     "10^12 history rows": {"history": header_only((5, 10**12))},
     "a 6 GB meta": {"meta": header_only((), "<U1500000000")},
     "10^12 rows, version 2 header": {"train_x": header_only((10**12, 2), version=2),
                                      "train_y": header_only((10**12,), "<i8", version=2),
+                                     "train_points": header_only((10**12, 2), version=2),
                                      "order": header_only((10**12,), "<i8", version=2)},
-    "10^9 test rows": {"test_x": header_only((10**9, 2)), "test_y": header_only((10**9,), "<i8")},
+    "10^9 test rows": {"test_x": header_only((10**9, 2)), "test_y": header_only((10**9,), "<i8"),
+                       "test_points": header_only((10**9, 2))},
 }
 
 
@@ -344,7 +347,7 @@ def test_a_session_just_inside_the_budget_loads_and_one_past_is_refused(tmp_path
     rows = 400_000
     x = np.random.default_rng(0).normal(size=(rows, 2))
     y = (x[:, 0] * x[:, 1] > 0).astype(np.int64)
-    big = {"train_x": x, "train_y": y, "order": np.arange(rows)}
+    big = {"train_x": x, "train_y": y, "order": np.arange(rows), "train_points": x}
     path = session(tmp_path, good, **big)
     load_session(path)  # ~60 MB of data: well inside 1 GB
     monkeypatch.setenv("GRADSTEP_MEMORY_BUDGET", "100MB")

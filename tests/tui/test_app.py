@@ -463,19 +463,24 @@ async def test_question_mark_shows_help():
         await wait_for(pilot, lambda: not isinstance(app.screen, HelpScreen), what="close")
 
 
-async def test_the_lesson_shows_at_launch_and_l_toggles_it():
+@pytest.mark.parametrize("size, whole", [((120, 36), True), ((200, 60), True),
+                                         ((80, 24), False)])
+async def test_the_lesson_shows_whole_when_it_fits_and_l_switches_to_one_line(size, whole):
     app = make_app()
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=size) as pilot:
+        await pilot.pause()
         lesson = app.query_one(Lesson)
-        assert lesson.display  # a newcomer starts by reading it
+        assert lesson.display and lesson.short == (not whole)  # a newcomer starts by reading it
         text = str(lesson.render())
-        assert "circle" in text.lower() and "add up to 1" in text
+        assert ("circle" in text.lower()) or ("Circle" in text)
+        assert lesson.region.height == (lesson.rows_needed(size[0]) if whole else 1)
         await pilot.press("l")
         await pilot.pause()
-        assert not lesson.display
+        assert lesson.short == whole and lesson.region.height == (1 if whole else
+                                                                   lesson.rows_needed(size[0]))
         await pilot.press("l")
         await pilot.pause()
-        assert lesson.display
+        assert lesson.short == (not whole)
 
 
 async def test_g_toggles_the_loss_scale():

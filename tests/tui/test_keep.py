@@ -240,7 +240,7 @@ async def test_exports_write_files_and_load_weights_is_undoable(tmp_path):
         await pilot.press("x")
         assert not np.array_equal(params(app), exported)
         reset = state(app)
-        await app.run_action("load_weights")  # the palette command: unsaved work, so it asks
+        await app.run_action("export_kind('load_weights')")  # the palette command: unsaved work, so it asks
         await press_in(pilot, UnsavedChanges)
         await press_in(pilot, TextPrompt, "d")
         (tmp_path / "bad.json").write_text('{"weights": [[1, 2]]}')

@@ -136,14 +136,36 @@ async def test_loss_plot_draws_history_and_toggles_log():
         plot.update_from(t)
         await pilot.pause()
         text = screen_text(pilot.app)
-        assert "· linear y" in text and "step" in text
+        assert "linear y (auto)" in text and "step" in text
         assert any(c in text for c in "⠁⠂⠄⡀⣀⠤⠒⠉")   # braille curve drawn
         plot.toggle_log()
         await pilot.pause()
-        assert "· log y" in screen_text(pilot.app)
+        assert "· log y" in screen_text(pilot.app) and "(auto)" not in screen_text(pilot.app)
         plot.toggle_log()
         await pilot.pause()
         assert "· linear y" in screen_text(pilot.app)
+        plot.toggle_log()
+        await pilot.pause()
+        assert "y (auto)" in screen_text(pilot.app)
+
+
+async def test_loss_plot_grows_from_zero_and_goes_log_by_itself():
+    t = trainer(sizes=(3, 4, 1), batch_size=8)   # 40 rows: 5 steps an epoch
+    plot = LossPlot()
+    async with One(plot).run_test(size=(60, 14)) as pilot:
+        plot.update_from(t)                       # step 0: x from 0 to one epoch
+        await pilot.pause()
+        text = screen_text(pilot.app)
+        assert "linear y (auto)" in text
+        ticks = [line for line in text.splitlines() if "┬" in line]
+        assert ticks and text.splitlines()[text.splitlines().index(ticks[0]) + 1].split()[:2] \
+            == ["0", "2"]  # the axis runs from step 0 over the first epoch
+        t.run(steps=12)
+        t.history.add_loss(1e-6)                  # a span of more than two decades
+        plot.update_from(t)
+        await pilot.pause()
+        assert "log y (auto)" in screen_text(pilot.app) and plot.log_scale
+        assert ticks
 
 
 async def test_loss_plot_survives_degenerate_histories():
@@ -160,7 +182,7 @@ async def test_loss_plot_survives_degenerate_histories():
         flat.history.record(1, 0, 0.0, math.nan, math.nan)
         plot.update_from(flat)
         await pilot.pause()
-        assert "log" in screen_text(pilot.app)
+        assert "y" in screen_text(pilot.app)
 
 
 async def test_loss_plot_million_step_history_is_fast():
@@ -252,7 +274,10 @@ async def test_output_view_small_and_degenerate():
             w[...] = 0
         view.update_from(constant)
         await pilot.pause()
-        assert len(np.unique(view.query_one(HeatmapCanvas).pixels)) <= 3  # field + 2 point colours
+        canvas = view.query_one(HeatmapCanvas)
+        v = canvas.view                             # the plane's rectangle, without the margin
+        plane = canvas.pixels[v.top:v.top + v.height, v.left:v.left + v.width]
+        assert len(np.unique(plane)) <= 3  # field + 2 point colours
         huge = two_class()                          # outputs overflowing to inf/nan
         huge.network.weights[0][...] = 1e200
         huge.network.weights[1][...] = 1e200
@@ -280,9 +305,9 @@ async def test_readouts_show_sums_and_gradient_after_a_step():
         await pilot.pause()
         text = screen_text(pilot.app)
         assert number(t.readouts().layers[1].grad_norm).strip() in text
-        assert "W1 4→1 into each neuron" in text
+        assert "Σ in, W1:" in text
         neuron = float(t.network.weights[1][:, 0].sum())
-        assert f"n0={number(neuron, 0)}" in text
+        assert f"y0 {number(neuron, 0)}" in text  # the target is called y0
 
 
 async def test_readouts_softmax_probability_sum_against_weight_sum():
@@ -293,8 +318,8 @@ async def test_readouts_softmax_probability_sum_against_weight_sum():
         view.update_from(t)
         await pilot.pause()
         text = screen_text(pilot.app)
-        assert "Σp = 1.000 (outputs) vs Σw = " in text
-        assert f"Σw = {t.readouts().layers[-1].sum:.4g}" in text
+        assert "Σp = 1.000 softmax outputs, always; Σw = " in text
+        assert f"Σw = {number(t.readouts().layers[-1].sum, 0)}" in text
         assert "penalty 0.01·Σw² = " in text and number(t.penalty(), 0) in text
 
 
@@ -307,7 +332,7 @@ async def test_readouts_least_squares_for_linear_regression():
         await pilot.pause()
         text = screen_text(pilot.app)
         weights, _ = t.least_squares()
-        assert "least-squares optimum" in text and "homework" in text
+        assert "learned vs least squares" in text and "homework" in text
         assert number(float(weights[:, 0].sum())).strip() in text
 
 

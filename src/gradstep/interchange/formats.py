@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from gradstep.errors import GradstepError
+from gradstep.names import trainer_names
 from gradstep.export import history_csv, weights_json
 from gradstep.files import atomic_write
 from gradstep.files import shown as shown_path
@@ -57,7 +58,7 @@ FORMATS: dict[str, Format] = {
     ".safetensors": Format(safetensors_export, _describe_safetensors),
     ".json": Format(lambda t: weights_json(t.network).encode("utf-8"),
                     lambda t: "the weights JSON (a scenario's [network] table takes it back)"),
-    ".csv": Format(lambda t: history_csv(t.history).encode("utf-8"),
+    ".csv": Format(lambda t: history_csv(t.history, trainer_names(t)).encode("utf-8"),
                    lambda t: f"the loss history, {len(t.history)} evaluations"),
 }
 """Formats by suffix; a new one is one more entry here."""

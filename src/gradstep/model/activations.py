@@ -2,6 +2,8 @@
 
 Each derivative takes the activation `a`, the pre-activation `z` and the upstream gradient `da`
 and returns dL/dz; using `a` where it suffices (tanh, sigmoid) saves recomputing the function.
+Softmax works along the last axis, so every function here also takes a stack of batches
+(copies, rows, neurons), as the sweep (gradstep.sweep) steps them.
 """
 
 import numpy as np
@@ -15,8 +17,8 @@ def sigmoid(z):
 
 
 def softmax(z):
-    e = np.exp(z - z.max(axis=1, keepdims=True))
-    return e / e.sum(axis=1, keepdims=True)
+    e = np.exp(z - z.max(axis=-1, keepdims=True))
+    return e / e.sum(axis=-1, keepdims=True)
 
 
 def _leaky_relu(z):
@@ -34,7 +36,7 @@ FORWARD = {
 
 
 def _softmax_grad(a, z, da):
-    return a * (da - (da * a).sum(axis=1, keepdims=True))
+    return a * (da - (da * a).sum(axis=-1, keepdims=True))
 
 
 BACKWARD = {

@@ -141,21 +141,43 @@ class Network:
         return value
 
     # ---- passes ------------------------------------------------------------------------
-    def forward(self, x, keep=False, logits=False):
-        """The output for inputs x (n, n_0); with logits=True, (z, a) of the output layer.
-        keep=True stores what backward needs."""
+    def layer_outputs(self, x, columns=None):
+        """Every neuron layer's activations for inputs x: [x, a_1, ..., a_L] (a pure read:
+        what a probe or a neuron's picture shows, nothing stored). With `columns`, only each
+        layer's first `columns` neurons are kept, and the rows go through in chunks: however
+        wide a layer, it costs what one chunk of it does (budget.EVAL_CHUNK_BYTES)."""
+        if columns is None:
+            return self.forward(x, every=True)
+        rows = chunk_rows(max(self.sizes[1:]), self.dtype.itemsize)
+        kept = [np.empty((len(x), min(columns, n)), self.dtype) for n in self.sizes[1:]]
+        for start in range(0, max(len(x), 1), rows):
+            a = x[start:start + rows]
+            for k, (w, b, f) in enumerate(zip(self.weights, self.biases, self._forward)):
+                z = a @ w
+                if self.bias:
+                    z += b
+                a = f(z)
+                kept[k][start:start + rows] = a[:, :kept[k].shape[1]]
+        return [x, *kept]
+
+    def forward(self, x, keep=False, logits=False, every=False):
+        """The output for inputs x (n, n_0); with logits=True, (z, a) of the output layer;
+        with every=True, the list of every layer's activations. keep=True stores what
+        backward needs."""
         a = x
-        acts, zs = [x], []  # kept only for backward: an evaluation frees each layer as it goes
+        acts, zs = [x], []  # kept only when asked: an evaluation frees each layer as it goes
         for w, b, f in zip(self.weights, self.biases, self._forward):
             z = a @ w
             if self.bias:
                 z += b
             a = f(z)
-            if keep:
+            if keep or every:
                 zs.append(z)
                 acts.append(a)
         if keep:
             self.last_activations, self._zs = acts, zs
+        if every:
+            return acts
         return (z, a) if logits else a
 
     def forward_rows(self, x, logits=False):
@@ -308,6 +330,38 @@ class Network:
         weights[layer - 1], weights[layer] = new_in, new_out
         biases[layer - 1] = bias
         self.frozen[layer - 1], self.frozen[layer] = frozen_in, frozen_out
+        self._assign(sizes, weights, biases)
+        self._changed(structural=True)
+
+    def reshape_io(self, rows, outputs):
+        """New input and output layers for new data: input row i of W0 is the old row rows[i]
+        (None: a new draw), and the output layer has `outputs` neurons, the first ones kept.
+        Frozen marks of the rows and columns that stay are kept."""
+        sizes = [len(rows)] + self.sizes[1:-1] + [check_size(outputs, "the outputs")]
+        check_sizes(sizes, self.bias, self.dtype.name)
+        weights, biases, frozen = list(self.weights), list(self.biases), list(self.frozen)
+        old_first = self.weights[0]
+        first = self._draw(len(rows), old_first.shape[1])
+        mask = np.zeros(first.shape, bool)
+        for i, old in enumerate(rows):
+            if old is not None:
+                first[i] = old_first[old]
+                if self.frozen[0] is not None:
+                    mask[i] = self.frozen[0][old]
+        weights[0], frozen[0] = first, (mask if mask.any() else None)
+        last = weights[-1]
+        keep = min(outputs, last.shape[1])
+        new_last = self._draw(last.shape[0], outputs)
+        new_last[:, :keep] = last[:, :keep]
+        last_bias = np.zeros(outputs, self.dtype)
+        last_bias[:keep] = biases[-1][:keep]
+        weights[-1], biases[-1] = new_last, last_bias
+        if frozen[-1] is not None:
+            kept = np.zeros(new_last.shape, bool)
+            kept[:, :keep] = frozen[-1][:, :keep]
+            frozen[-1] = kept if kept.any() else None
+        weights = [self._enforce(w, f) for w, f in zip(weights, frozen)]
+        self.frozen = frozen
         self._assign(sizes, weights, biases)
         self._changed(structural=True)
 

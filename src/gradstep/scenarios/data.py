@@ -8,7 +8,10 @@ regression sets whose true weights are known; `csv` reads a file of your own.
 from __future__ import annotations
 
 import csv
+import dataclasses
+import gzip
 import io
+import zlib
 import math
 from array import array
 from collections.abc import Callable, Mapping
@@ -22,6 +25,8 @@ from gradstep.budget import ENV as BUDGET_ENV
 from gradstep.budget import memory_budget, size_text
 from gradstep.errors import ScenarioError
 from gradstep.files import FileError, open_regular, os_reason
+from gradstep.scenarios.features import FEATURES, expand
+from gradstep.scenarios.features import check as check_features
 from gradstep.text import one_line, quoted
 from gradstep.scenarios.validate import (
     REQUIRED,
@@ -62,10 +67,17 @@ class Dataset:
     n_classes: int
     feature_names: tuple[str, ...]
     target_names: tuple[str, ...]
+    image: tuple[int, int] | None = None  # (rows, columns) when the inputs are a picture
+    points: np.ndarray | None = None      # (n, 2): where each row sits on the plane, for sets
+                                          # drawn over a plane (x is then their features)
+    features: tuple[str, ...] | None = None  # the features x is of the points (features.py)
 
     def __post_init__(self) -> None:
-        for name in ("x", "y"):
-            view = getattr(self, name).view()
+        for name in ("x", "y", "points"):
+            value = getattr(self, name)
+            if value is None:
+                continue
+            view = value.view()
             view.flags.writeable = False
             object.__setattr__(self, name, view)
 
@@ -74,9 +86,24 @@ class Dataset:
 
     def subset(self, index: np.ndarray) -> Dataset:
         """The rows picked by an index array or boolean mask, same columns and names."""
-        return Dataset(
-            self.x[index], self.y[index], self.task, self.n_classes, self.feature_names, self.target_names
-        )
+        return self.replace(x=self.x[index], y=self.y[index],
+                            points=None if self.points is None else self.points[index])
+
+    def replace(self, **changes) -> Dataset:
+        """A new Dataset with some fields changed (a Dataset never changes in place)."""
+        return dataclasses.replace(self, **changes)
+
+    def on_plane(self, points: np.ndarray) -> np.ndarray:
+        """The inputs x for points of the plane: their features, or the points themselves."""
+        return expand(points, self.features) if self.features else np.asarray(points, float)
+
+    def plus(self, point, target) -> Dataset:
+        """This data with one more row: a point of the plane and its class or target."""
+        point = np.asarray(point, float).reshape(1, 2)
+        y = np.asarray([target], self.y.dtype).reshape((1,) + self.y.shape[1:])
+        return self.replace(x=np.concatenate([self.x, self.on_plane(point)]),
+                            y=np.concatenate([self.y, y]),
+                            points=np.concatenate([self.points, point]))
 
 
 def _classes(x: np.ndarray, labels: np.ndarray, n_classes: int) -> Dataset:
@@ -246,6 +273,8 @@ MAX_COLUMNS = 10_000     # columns of a CSV file
 SHOWN_COLUMNS = 5        # column names a message lists at most
 SHOWN_CELL = 24          # characters of a cell or column name a message quotes at most
 TEXT_CELL_BYTES = 64     # what a kept text cell costs (a Python str and its reference)
+MAX_LINE = 1_000_000     # characters in one line of a CSV file
+MAX_UNZIPPED = 1_000_000_000  # bytes a .csv.gz file may unpack to
 
 
 def _number(text: str) -> float | None:
@@ -254,6 +283,23 @@ def _number(text: str) -> float | None:
         return float(text)
     except ValueError:
         return None
+
+
+class _Unzipped(io.RawIOBase):
+    """A gzip stream that stops past MAX_UNZIPPED bytes (a small file can unpack to any size)."""
+
+    def __init__(self, raw, fail) -> None:
+        self._gzip, self._fail, self._count = gzip.GzipFile(fileobj=raw), fail, 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        n = self._gzip.readinto(buffer)
+        self._count += n
+        if self._count > MAX_UNZIPPED:
+            raise self._fail("path", f"unpacks to more than {size_text(MAX_UNZIPPED)}")
+        return n
 
 
 class _Csv:
@@ -268,11 +314,16 @@ class _Csv:
         return fail(self.where, SECTION, key, f"{self.place} {message}")
 
     def _rows(self):
-        """(line, cells) of every non-blank row; the file errors as one line."""
+        """(line, cells) of every non-blank row; the file errors as one line. A .gz file is
+        read through gzip, at most MAX_UNZIPPED bytes of it; no line is longer than MAX_LINE
+        characters, so the csv module never builds a row of a billion cells."""
         try:
             with open_regular(self.path, "csv") as raw:
-                text = io.TextIOWrapper(raw, encoding="utf-8-sig", newline="")
-                reader = csv.reader(text)
+                binary = raw
+                if self.path.suffix == ".gz":
+                    binary = io.BufferedReader(_Unzipped(raw, self.fail))
+                text = io.TextIOWrapper(binary, encoding="utf-8-sig", newline="")
+                reader = csv.reader(self._lines(text))
                 for row in reader:
                     if any(cell.strip() for cell in row):
                         yield reader.line_num, row
@@ -282,10 +333,21 @@ class _Csv:
             raise self.fail("path", f"cannot be read: {error.reason}") from None
         except UnicodeDecodeError:
             raise self.fail("path", "is not UTF-8 text") from None
+        except (EOFError, gzip.BadGzipFile, zlib.error):
+            raise self.fail("path", "is not a whole gzip file") from None
         except csv.Error as error:
             raise self.fail("path", f"is not valid CSV: {one_line(error, 80)}") from None
         except OSError as error:
             raise self.fail("path", f"cannot be read: {os_reason(error)}") from None
+
+    def _lines(self, text):
+        while True:
+            line = text.readline(MAX_LINE + 1)
+            if not line:
+                return
+            if len(line) > MAX_LINE:
+                raise self.fail("path", f"has a line longer than {MAX_LINE:,} characters")
+            yield line
 
     def _columns(self, header: list[str], names: list[str], key: str) -> list[int]:
         """The index of each named column in the header; an error that lists a few column
@@ -433,6 +495,21 @@ def read_csv(spec: Mapping[str, Any], base_dir: Path | None, where: str,
     return Dataset(x, labels, "classification", len(names), tuple(features), names)
 
 
+# --- digits ------------------------------------------------------------------------------------
+
+DIGITS_FILE = "digits.csv.gz"  # presets/: the UCI handwritten digits as scikit-learn ships them
+
+
+def digits(spec: Mapping[str, Any], base_dir: Path | None, where: str, **_) -> Dataset:
+    """The 1,797 8×8 handwritten digits (pixels 0–16, classes 0–9): each input a pixel."""
+    from gradstep.scenarios.scenario import presets_dir
+
+    columns = [f"r{r}c{c}" for r in range(8) for c in range(8)]
+    data = read_csv({"path": str(presets_dir() / DIGITS_FILE), "features": columns,
+                     "target": "digit", "task": "classification"}, None, where)
+    return data.replace(image=(8, 8))
+
+
 # --- the table of kinds and load_data ------------------------------------------------------------
 
 
@@ -467,6 +544,8 @@ _KINDS: dict[str, _Kind] = {
                     200, 0.0, grades, _grades_options, ("shares",)),
     "csv": _Kind("columns of a CSV file with a header row", "", 0, 0.0, read_csv,
                  keys=("path", "features", "target", "task"), reads_file=True),
+    "digits": _Kind("8×8 pictures of handwritten digits 0–9 (UCI, 1,797 images)",
+                    "classification", 0, 0.25, digits, reads_file=True),
 }
 
 DATA_KINDS: dict[str, str] = {name: kind.description for name, kind in _KINDS.items()}
@@ -490,6 +569,33 @@ def _build(kind: _Kind, spec: Mapping[str, Any], base_dir: Path | None, where: s
     return data
 
 
+def _as_image(data: Dataset, image: Any, where: str) -> Dataset:
+    """The data with its inputs read as a picture of (rows, columns) pixels, row by row."""
+    if not (isinstance(image, list) and len(image) == 2 and
+            all(isinstance(n, int) and not isinstance(n, bool) and n >= 1 for n in image)):
+        raise fail(where, SECTION, "image", f"must be [rows, columns] of the picture the inputs "
+                   f"make, got {describe(image)}")
+    if image[0] * image[1] != data.x.shape[1]:
+        raise fail(where, SECTION, "image", f"{image[0]}×{image[1]} = {image[0] * image[1]} "
+                   f"pixels, but the data has {data.x.shape[1]} inputs")
+    return data.replace(image=(image[0], image[1]))
+
+
+PLANE_KINDS = ("circle", "xor", "gauss", "spiral", "plane", "multi-gaussian")
+
+
+def _on_plane(data: Dataset, spec: Mapping[str, Any], kind: str, where: str) -> Dataset:
+    """A playground set keeps its points; `features` computes the inputs from them."""
+    data = data.replace(points=data.x)
+    if "features" not in spec:
+        return data
+    names = check_features(spec["features"])
+    if names is None:
+        raise fail(where, SECTION, "features", f"must be a list of distinct features among "
+                   f"{', '.join(FEATURES)}, got {describe(spec['features'])}")
+    return data.replace(x=expand(data.points, names), feature_names=names, features=names)
+
+
 def load_data(spec: Mapping[str, Any], base_dir: Path | None, where: str, *,
               output: str | None = None, loss: str | None = None) -> tuple[Dataset, Dataset]:
     """Check the [data] table `spec` and return (train, test), shuffled and split by its seed.
@@ -501,7 +607,10 @@ def load_data(spec: Mapping[str, Any], base_dir: Path | None, where: str, *,
     """
     spec = require_table(spec, where, SECTION)
     kind = _KINDS[require_choice(spec, "kind", where, SECTION, _KINDS)]
-    shared = ("kind", "seed", "test_fraction") + (() if kind.reads_file else ("samples", "noise"))
+    shared = ("kind", "seed", "test_fraction", "image") + \
+        (() if kind.reads_file else ("samples", "noise"))
+    if spec.get("kind") in PLANE_KINDS:
+        shared += ("features",)
     check_keys(spec, shared + kind.keys, where, SECTION)
     seed = require_int(spec, "seed", where, SECTION, 0, minimum=0)
     test_fraction = require_number(
@@ -509,6 +618,10 @@ def load_data(spec: Mapping[str, Any], base_dir: Path | None, where: str, *,
     )
     rng = np.random.default_rng(seed)
     data = _build(kind, spec, base_dir, where, rng, {"output": output, "loss": loss})
+    if spec["kind"] in PLANE_KINDS:
+        data = _on_plane(data, spec, spec["kind"], where)
+    if "image" in spec:
+        data = _as_image(data, spec["image"], where)
     order = rng.permutation(len(data))
     n_test = round(test_fraction * len(data))
     if n_test >= len(data):

@@ -22,7 +22,9 @@ from typing import Any
 from gradstep.bounded import ParseLimit, loads_toml
 from gradstep.errors import GradstepError, ScenarioError
 from gradstep.files import FileError, read_bytes, shown
-from gradstep.lesson import Lesson
+from gradstep.lesson import FOCUS, Lesson
+from gradstep.live import DEFAULT_PACE, parse_pace
+from gradstep.model.spec import KEYS as NETWORK_KEYS
 from gradstep.model.spec import NetworkSpec
 from gradstep.scenarios.data import DATA_KINDS, load_data
 from gradstep.scenarios.validate import describe, fail, require_table
@@ -33,7 +35,19 @@ from gradstep.training import Trainer
 __all__ = ["DEFAULT_SCENARIO", "Scenario", "load_scenario", "presets_dir", "list_presets"]
 
 DEFAULT_SCENARIO = "grades"
-TOP_LEVEL = ("name", "title", "description", "data", "network", "training")
+TOP_LEVEL = ("name", "title", "description", "watch", "focus", "data", "network", "training",
+             "compare")
+
+
+@dataclass(frozen=True, eq=False)
+class Compare:
+    """The second network of a side-by-side scenario: A's network and settings with the
+    [compare] table's keys changed."""
+
+    title: str
+    network: NetworkSpec
+    settings: TrainingSettings
+    changed: tuple[str, ...]   # the keys [compare] sets, for saying what B is
 
 
 @dataclass(frozen=True, eq=False)
@@ -46,6 +60,7 @@ class Scenario:
     data: dict[str, Any]
     network: NetworkSpec
     settings: TrainingSettings
+    compare: Compare | None = None
 
     @property
     def name(self) -> str:
@@ -67,24 +82,68 @@ class Scenario:
     def build(self, seed: int | None = None, learning_rate: float | None = None) -> Trainer:
         """Data, network and trainer; `seed` replaces the network's and trainer's seed (the
         data keep theirs), `learning_rate` the file's learning rate."""
+        return self.build_all(seed, learning_rate)[0]
+
+    def build_all(self, seed: int | None = None,
+                  learning_rate: float | None = None) -> list[Trainer]:
+        """[A], or [A, B] for a side-by-side scenario: B on the same data, shuffled by the same
+        seed (the same batches in the same order), its network and settings per [compare]."""
         train, test = load_data(self.data, self.path.parent, self.where,
                                 output=self.network.output, loss=self.settings.loss)
-        spec = self.network if seed is None else self.network.replace(seed=seed)
-        settings = self.settings
-        try:
-            if learning_rate is not None:
-                settings = settings.changed(learning_rate=learning_rate)
-            return Trainer(spec.build(), train, test, settings, seed=spec.seed)
-        except GradstepError as error:
-            raise at_key(self.where, error) from None
+        parts = [(self.network, self.settings, "")]
+        if self.compare is not None:
+            parts.append((self.compare.network, self.compare.settings, "compare"))
+        trainers, first_seed = [], None
+        for spec, settings, section in parts:
+            spec = spec if seed is None else spec.replace(seed=seed)
+            first_seed = spec.seed if first_seed is None else first_seed
+            try:
+                if learning_rate is not None:
+                    settings = settings.changed(learning_rate=learning_rate)
+                trainers.append(Trainer(spec.build(), train, test, settings, seed=first_seed))
+                trainers[-1].data_spec, trainers[-1].data_base = dict(self.data), self.path.parent
+            except GradstepError as error:
+                raise at_key(self.where, error, section) from None
+        return trainers
 
 
-def at_key(where: str, error: GradstepError) -> ScenarioError:
-    """A core error as a scenario file's one line: `file: [table] key: reason`."""
+def at_key(where: str, error: GradstepError, section: str = "") -> ScenarioError:
+    """A core error as a scenario file's one line: `file: [table] key: reason` (the table
+    `section` when given: [compare] holds keys of [network] and [training])."""
     if error.field is None:
-        return ScenarioError(f"{where}: {error}")
-    section, _, key = error.field.partition(".")
-    return fail(where, section, key or None, error.reason)
+        return ScenarioError(f"{where}: {'[' + section + '] ' if section else ''}{error}")
+    table, _, key = error.field.partition(".")
+    return fail(where, section or table, key or None, error.reason)
+
+
+def _compare(table: Any, where: str, network: NetworkSpec, settings: TrainingSettings,
+             title: str) -> Compare | None:
+    """The [compare] table: any keys of [network] and [training], and its own title."""
+    if table is None:
+        return None
+    table = dict(require_table(table, where, "compare"))
+    allowed = ("title",) + NETWORK_KEYS + TrainingSettings.names()
+    unknown = [k for k in table if k not in allowed]
+    if unknown:
+        raise fail(where, "compare", None, f"unknown key {describe(unknown[0])}; allowed: "
+                   f"title and the keys of [network] and [training]")
+    if not table:
+        raise fail(where, "compare", None, "must change at least one key of [network] or "
+                   "[training], or B would be A")
+    own = table.pop("title", f"{title}, with {', '.join(sorted(table))} changed")
+    if not isinstance(own, str) or not own.strip():
+        raise fail(where, "compare", "title", f"must be a string, got {describe(own)}")
+    net = {k: v for k, v in table.items() if k in NETWORK_KEYS}
+    training = {k: v for k, v in table.items() if k in TrainingSettings.names()}
+    try:
+        spec = NetworkSpec.from_mapping({**network.to_dict(), **net}) if net else network
+        if "layers" in net and "weights" not in net:
+            spec = spec.replace(weights=None, biases=None)
+        return Compare(" ".join(own.split()), spec,
+                       TrainingSettings.from_mapping({**settings.as_dict(), **training}),
+                       tuple(sorted(table)))
+    except GradstepError as error:
+        raise at_key(where, error, "compare") from None
 
 
 # --- reading and checking a file --------------------------------------------------------------
@@ -153,10 +212,13 @@ def _read(path: Path, where: str) -> dict[str, Any]:
         raise ScenarioError(f"{where}: is not read: it {error}") from None
 
 
-def _top_text(document: Mapping[str, Any], key: str, where: str, default: str) -> str:
+def _top_text(document: Mapping[str, Any], key: str, where: str, default: str,
+              keep_lines: bool = False) -> str:
     value = document.get(key, default)
     if not isinstance(value, str):
         raise ScenarioError(f"{where}: {key}: must be a string, got {describe(value)}")
+    if keep_lines:
+        return "\n".join(line.strip() for line in value.strip().splitlines())
     return " ".join(value.split())
 
 
@@ -173,16 +235,30 @@ def load_scenario(name_or_path: str | Path) -> Scenario:
     if not name or name != "".join(name.split()):
         raise ScenarioError(f"{where}: name: must be one word with no spaces, got {describe(name)}")
     title = _top_text(document, "title", where, name)
-    description = _top_text(document, "description", where, "")
+    description = "\n\n".join(" ".join(paragraph.split()) for paragraph in
+                              _top_text(document, "description", where, "", keep_lines=True)
+                              .split("\n\n") if paragraph.strip())
+    watch = _top_text(document, "watch", where, "")
     if "data" not in document:
         raise ScenarioError(f"{where}: [data] table is required; its kind is one of "
                             f"{', '.join(DATA_KINDS)}")
     data = dict(require_table(document["data"], where, "data"))
     if "network" not in document:
         raise ScenarioError(f"{where}: [network] table is required, with at least layers = [...]")
+    training = dict(require_table(document.get("training", {}), where, "training"))
+    try:
+        pace = parse_pace(training.pop("pace", DEFAULT_PACE))
+    except ValueError as error:
+        raise fail(where, "training", "pace", str(error)) from None
     try:
         network = NetworkSpec.from_mapping(document["network"])
-        settings = TrainingSettings.from_mapping(document.get("training", {}))
+        settings = TrainingSettings.from_mapping(training)
     except GradstepError as error:
         raise at_key(where, error) from None
-    return Scenario(Lesson(name, title, description), path, data, network, settings)
+    focus = document.get("focus", [])
+    if not isinstance(focus, list) or not all(isinstance(f, str) and f in FOCUS for f in focus):
+        raise ScenarioError(f"{where}: focus: must be a list of readouts among "
+                            f"{', '.join(FOCUS)}, got {describe(focus)}")
+    lesson = Lesson(name, title, description, watch, pace, tuple(focus))
+    compare = _compare(document.get("compare"), where, network, settings, title)
+    return Scenario(lesson, path, data, network, settings, compare)

@@ -11,17 +11,18 @@ from __future__ import annotations
 import asyncio
 import signal
 
-from textual import on
+from textual import events, on
 from textual.app import App, ComposeResult
-from textual.containers import Horizontal, VerticalScroll
+from textual.containers import Container, Horizontal, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Footer
 
 from gradstep import selection
 from gradstep.edits import Freeze, Nudge, Reinitialize
 from gradstep.errors import GradstepError
+from gradstep.files import Reads
 from gradstep.text import printable
-from gradstep.tui import editing, keep
+from gradstep.tui import editing, keep, layout, views
 from gradstep.tui.commands import GradstepCommands
 from gradstep.tui.keys import ACTIONS, COMMAND_TABLE, bindings
 from gradstep.tui.messages import TrainingStopped
@@ -30,16 +31,19 @@ from gradstep.tui.screens.help import HelpScreen, help_sections
 from gradstep.tui.screens.picker import ScenarioPicker
 from gradstep.tui.screens.prompt import failure
 from gradstep.tui.screens.settings import SettingsScreen
+from gradstep.tui.widgets.heatmap import HeatmapCanvas
 from gradstep.tui.widgets.lesson import Lesson
 from gradstep.tui.widgets.loss_plot import LossPlot
 from gradstep.tui.widgets.network_pane import NetworkPane
+from gradstep.tui.widgets.neuron_map import NeuronMap
 from gradstep.tui.widgets.output_view import OutputView
 from gradstep.tui.widgets.readouts_view import ReadoutsView
 from gradstep.tui.widgets.status_line import StatusLine
+from gradstep.tui.widgets.sums_plot import SumsPlot
 from gradstep.tui.widgets.weights_grid import WeightsGrid
 from gradstep.workspace import Workspace
 
-TALL = 32  # rows from which the lesson shows at launch and the panes take their full size
+TALL = layout.TALL
 
 
 class GradstepApp(App[int]):
@@ -51,11 +55,14 @@ class GradstepApp(App[int]):
     COMMAND_TABLE = COMMAND_TABLE
     BINDINGS = bindings()
 
-    def __init__(self, workspace: Workspace, driver_class=None,
+    def __init__(self, workspace: Workspace, driver_class=None, web: bool = False,
                  handle_signals: bool = False) -> None:
         super().__init__(driver_class=driver_class)
         self.workspace = workspace
+        self.downloads = keep.Downloads() if web else None  # web: files go to the browser
         self.layer = 0        # the selected weight layer
+        self.show_sums = False  # w: the sums plot in the loss plot's place (when one fits)
+        self.show_neurons = False  # v: neuron pictures in the network list's place
         self.painter = Painter(self)
         self.handle_signals = handle_signals
         self.sub_title = printable(workspace.lesson.name, 60)
@@ -70,11 +77,14 @@ class GradstepApp(App[int]):
         self.workspace.on_run_stopped = lambda diverged: self.post_message(
             TrainingStopped(diverged))
         for pane, title in (("#network", "network"), ("#readouts", "weight sums"),
-                            ("#loss", "loss"), ("#output", "output")):
+                            ("#loss", "loss"), ("#sums", "Σw over time (w)"),
+                            ("#output", "output")):
             self.query_one(pane).border_title = title
-        self.show_lesson(shown=self.size.height >= TALL)  # no room beside the panes: `l` shows it
+        self.query_one(Lesson).show(self.workspace.lesson, short=True)
+        self.query_one(ReadoutsView).focus = self.workspace.lesson.focus
         self.query_one(WeightsGrid).focus()
         self.redraw()
+        self.show_lesson()  # whole, when it fits beside the panes (they are drawn now)
         self.set_interval(1 / REDRAW_HZ, self.painter.tick)
 
     def compose(self) -> ComposeResult:
@@ -82,10 +92,13 @@ class GradstepApp(App[int]):
         with Horizontal(id="top"):
             with VerticalScroll(id="network"):
                 yield NetworkPane()
+            yield NeuronMap(id="neurons")
             yield WeightsGrid(id="weights")
             yield ReadoutsView(id="readouts")
         with Horizontal(id="bottom"):
-            yield LossPlot(id="loss")
+            with Container(id="plots"):
+                yield LossPlot(id="loss")
+                yield SumsPlot(id="sums")
             yield OutputView(id="output")
         yield StatusLine(id="status")
         yield Footer(compact=True)
@@ -110,11 +123,18 @@ class GradstepApp(App[int]):
         super().notify(printable(message, 600), title=printable(title, 60), severity=severity,
                        timeout=timeout, markup=markup)
 
-    def show_lesson(self, shown: bool = True) -> None:
-        lesson = self.query_one(Lesson)
-        lesson.show(self.workspace.lesson)
-        lesson.set_class(not shown, "-hidden")
+    def show_lesson(self, short: bool | None = None) -> None:
+        """The lesson, whole when it fits beside the panes (or as asked), else one line."""
+        if short is None:
+            short = not layout.lesson_fits(self, *self.size)
+        self.query_one(Lesson).show(self.workspace.lesson, short=short)
+        self.query_one(ReadoutsView).focus = self.workspace.lesson.focus
         self.sub_title = printable(self.workspace.lesson.name, 60)
+        layout.arrange(self)
+
+    def on_resize(self) -> None:
+        if self.is_mounted:
+            layout.arrange(self)
 
     def redraw(self, costly: bool = True) -> None:
         self.painter.redraw(costly)
@@ -143,6 +163,9 @@ class GradstepApp(App[int]):
         else:
             self.workspace.run()
         self.redraw()
+
+    def action_pace(self, step: int) -> None:
+        views.pace(self, step)
 
     def on_training_stopped(self, message: TrainingStopped) -> None:
         self.workspace.run_stopped()
@@ -186,20 +209,10 @@ class GradstepApp(App[int]):
         self.layer = max(0, min(self.trainer.network.depth - 1, self.layer + delta))
         self.redraw()
 
-    def action_add_neuron(self) -> None:
-        self._selected(selection.add_neuron, self.trainer.network, self.layer)
-
-    def action_remove_neuron(self) -> None:
-        self._selected(selection.remove_neuron, self.trainer.network, self.layer)
-
-    def action_insert_layer(self) -> None:
-        self._selected(selection.insert_layer, self.trainer.network, self.layer)
-
-    def action_remove_layer(self) -> None:
-        self._selected(selection.remove_layer, self.trainer.network, self.layer)
-
-    def action_cycle_activation(self) -> None:
-        self._selected(selection.next_activation, self.trainer, self.layer)
+    def action_structure(self, name: str) -> None:
+        """a, d, i, delete, c: the edit selection.py says the key means for the layer ▸."""
+        network = self.trainer if name == "next_activation" else self.trainer.network
+        self._selected(getattr(selection, name), network, self.layer)
 
     def action_resize_layer(self) -> None:
         editing.prompt_size(self)
@@ -227,13 +240,25 @@ class GradstepApp(App[int]):
     def apply_settings(self, values: dict) -> str | None:
         return editing.apply_settings(self, values)
 
-    # ---- panes and screens -------------------------------------------------------------
-    def action_toggle_log(self) -> None:
-        self.query_one(LossPlot).toggle_log()
-        self.redraw()
+    # ---- panes and screens (views.py) ------------------------------------------------
+    def action_view(self, view: str) -> None:
+        views.toggle(self, view)
+
+    def action_data(self) -> None:
+        views.data(self)
+
+    @on(HeatmapCanvas.PointAdded)
+    def add_point(self, message: HeatmapCanvas.PointAdded) -> None:
+        views.add_point(self, message)
+
+    def action_compare(self) -> None:
+        views.compare(self)
+
+    def action_switch(self) -> None:
+        views.switch(self)
 
     def action_lesson(self) -> None:
-        self.query_one(Lesson).toggle_class("-hidden")
+        self.show_lesson(short=not self.query_one(Lesson).short)
 
     def action_help(self) -> None:
         self.push_screen(HelpScreen(help_sections(self.COMMAND_TABLE, WeightsGrid.NUDGE)))
@@ -274,34 +299,35 @@ class GradstepApp(App[int]):
         keep.save_then(self, lambda: None)
 
     def action_open(self) -> None:
-        keep.ask_unsaved(self, "open another session", lambda: keep.prompt_open(self))
+        keep.prompt_open(self)
 
     def action_export(self) -> None:
         keep.export_menu(self)
 
-    def action_export_weights(self) -> None:
-        keep.prompt_export(self, "weights")
+    def action_export_kind(self, kind: str) -> None:
+        keep.prompt_export(self, kind)
 
-    def action_export_loss(self) -> None:
-        keep.prompt_export(self, "loss")
+    def on_delivery_complete(self, event: events.DeliveryComplete) -> None:
+        keep.arrived(self, event.key)
 
-    def action_export_screenshot(self) -> None:
-        keep.prompt_export(self, "screenshot")
-
-    def action_load_weights(self) -> None:
-        keep.prompt_export(self, "load_weights")
+    def on_delivery_failed(self, event: events.DeliveryFailed) -> None:
+        keep.failed(self, event.key, event.exception)
 
     def action_quit(self) -> None:
         self.workspace.pause()
         keep.ask_unsaved(self, "quit", lambda: self.exit(0))
 
 
-def launch_app(scenario=None, *, session=None) -> int:
+def launch_app(scenario=None, *, session=None, pace="lesson", web=False, root=None) -> int:
     """Run the app on a scenario, or on a saved session file (a path), until the person quits;
-    the exit code. A bad session file raises SessionError before the app starts."""
-    workspace = Workspace.from_session(session) if session is not None else \
-        Workspace.from_scenario(scenario)
-    app = GradstepApp(workspace, handle_signals=True)
+    the exit code. A bad session file raises SessionError before the app starts. pace: epochs
+    per second for `r`, None for max, "lesson" for the scenario's own. web: in a browser
+    (gradstep serve), where files are downloads and reads stay under root."""
+    workspace = Workspace.from_session(session, pace) if session is not None else \
+        Workspace.from_scenario(scenario, pace)
+    if web:
+        workspace.reads = Reads.under(root)
+    app = GradstepApp(workspace, web=web, handle_signals=not web)  # serve manages its tabs
     result = app.run()
     workspace.pause()
     return result if isinstance(result, int) else app.return_code or 0

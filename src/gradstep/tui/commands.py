@@ -6,6 +6,8 @@ from functools import partial
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
+from gradstep.tui.screens.help import key_name
+
 
 class GradstepCommands(Provider):
     """Commands from the app's key table: the same actions the keys run."""
@@ -13,7 +15,8 @@ class GradstepCommands(Provider):
     def _commands(self):
         app = self.app
         for keys, action, title, description in app.COMMAND_TABLE:
-            text = f"{title} ({keys})" if keys else title  # no keys: a palette-only command
+            # the key as a person types it ([, not left_square_bracket); none: palette only
+            text = f"{title} ({key_name(keys)})" if keys else title
             yield text, description, partial(app.run_action, action)
 
     async def discover(self) -> Hits:

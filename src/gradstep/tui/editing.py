@@ -7,7 +7,8 @@ workspace); a callback returns the error to show in the prompt (nothing changed)
 from __future__ import annotations
 
 from gradstep import selection
-from gradstep.edits import SetBias, SetWeight
+from gradstep.edits import SetBias, SetWeight, bias_name, weight_name
+from gradstep.names import trainer_names
 from gradstep.errors import GradstepError
 from gradstep.tui.screens.prompt import failure
 from gradstep.tui.screens.settings import SettingsScreen
@@ -26,7 +27,9 @@ def typed(app, parse, text: str, make) -> str | None:
 def prompt_value(app, layer: int, row: int, col: int) -> None:
     """Enter on a grid cell: type a new weight (or, on the bias row, bias)."""
     is_bias = row >= app.trainer.network.sizes[layer]
-    what = f"bias b{layer}[{col}]" if is_bias else f"weight W{layer}[i={row}, j={col}]"
+    names = trainer_names(app.trainer)
+    what = f"bias {bias_name(layer, col, names)}" if is_bias else \
+        f"weight {weight_name(layer, row, col, names)}"
 
     def make(value):
         return SetBias(layer, col, value) if is_bias else SetWeight(layer, row, col, value)

@@ -9,21 +9,36 @@ COMMAND_TABLE = [
     ("space", "step", "Step", "one training step (one mini-batch)"),
     ("n", "epoch", "Epoch", "train to the end of the epoch"),
     ("r", "run", "Run", "run training continuously, or pause it"),
-    ("x", "reset", "Reset", "new random weights; step and history start again"),
+    ("greater_than_sign", "pace(1)", "Faster", "run faster: the next pace up the ladder 1, 2, "
+                                               "5 … 500 epochs per second, then max"),
+    ("less_than_sign", "pace(-1)", "Slower", "run slower: the next pace down the ladder"),
+    ("x", "reset", "Reset", "new random weights (the initialisation chosen in s); step and "
+                            "history start again"),
     ("left_square_bracket", "layer(-1)", "◂ Layer", "select the previous weight layer"),
     ("right_square_bracket", "layer(1)", "Layer ▸", "select the next weight layer"),
-    ("a", "add_neuron", "Add neuron", "add a neuron to the selected hidden layer (▸)"),
-    ("d", "remove_neuron", "Remove neuron", "remove the last neuron of the selected hidden "
+    ("a", "structure('add_neuron')", "Add neuron", "add a neuron to the selected hidden layer (▸)"),
+    ("d", "structure('remove_neuron')", "Remove neuron", "remove the last neuron of the selected hidden "
                                             "layer (▸)"),
-    ("i", "insert_layer", "Insert layer", "insert a hidden layer after the grid's input "
+    ("i", "structure('insert_layer')", "Insert layer", "insert a hidden layer after the grid's input "
                                           "layer"),
-    ("delete,backspace", "remove_layer", "Remove layer", "remove the selected hidden "
+    ("delete,backspace", "structure('remove_layer')", "Remove layer", "remove the selected hidden "
                                                          "layer (▸)"),
-    ("c", "cycle_activation", "Activation", "cycle the activation of the selected layer (▸)"),
+    ("c", "structure('next_activation')", "Activation", "cycle the activation of the selected layer (▸)"),
     ("z", "resize_layer", "Size", "type the number of neurons of the selected hidden layer (▸)"),
+    ("b", "switch", "A/B", "two networks side by side: the grid and edits act on the other one"),
+    ("B", "compare", "Compare", "B: a copy of A beside it, trained in lockstep (change B's "
+                                "settings alone); again: B removed"),
+    ("D", "data", "Data", "the data: data set, points, noise, test fraction, seed, classes, "
+                          "input features"),
+    ("t", "view('test')", "Test points", "show the test points on the heatmap too"),
+    ("o", "view('discrete')", "Discretize", "heatmap: the class (or sign) decided, or how sure"),
     ("s", "settings", "Settings", "learning rate, batch size, optimizer, loss, L1, L2, "
                                   "constraint, standardize"),
-    ("g", "toggle_log", "Log loss", "loss plot: linear or log scale"),
+    ("g", "view('scale')", "Log scale", "plots: y axis auto, log or linear"),
+    ("v", "view('neurons')", "Neurons", "pictures of what each neuron computes over the input "
+                                       "plane (bars of mean |activation| for other data)"),
+    ("w", "view('sums')", "Σw plot", "the weight sums over time instead of the loss (both "
+                                    "show on a large screen)"),
     ("p", "pick", "Scenarios", "load another scenario"),
     ("l", "lesson", "Lesson", "show or hide the scenario's lesson"),
     ("u", "undo", "Undo", "undo the last change or block of training steps"),
@@ -32,10 +47,10 @@ COMMAND_TABLE = [
     ("ctrl+o", "open", "Open", "open a saved session file"),
     ("e", "export", "Export", "export the weights (JSON), the loss (CSV) or a screenshot (SVG); "
                             "load weights"),
-    ("", "export_weights", "Export weights", "write the weights as JSON"),
-    ("", "export_loss", "Export loss", "write the loss history as CSV"),
-    ("", "export_screenshot", "Screenshot", "write the screen as SVG"),
-    ("", "load_weights", "Load weights", "read weights from a JSON file (u undoes it)"),
+    ("", "export_kind('weights')", "Export weights", "write the weights as JSON"),
+    ("", "export_kind('loss')", "Export loss", "write the loss history as CSV"),
+    ("", "export_kind('screenshot')", "Screenshot", "write the screen as SVG"),
+    ("", "export_kind('load_weights')", "Load weights", "read weights from a JSON file (u undoes it)"),
     ("question_mark", "help", "Help", "all keys"),
     ("q", "quit", "Quit", "leave gradstep"),
 ]

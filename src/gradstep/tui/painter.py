@@ -12,10 +12,12 @@ changes the trainer: paused, it asks for the evaluation of now, which is a pure 
 
 from __future__ import annotations
 
+from gradstep.tui import layout
+
 REDRAW_HZ = 12
 PANES_EVERY = 3        # while running, the costly panes redraw every 3rd tick (4 Hz)
 CHEAP_PANES = ("NetworkPane", "#weights")
-COSTLY_PANES = ("#readouts", "#loss", "#output")
+COSTLY_PANES = ("#readouts", "#loss", "#sums", "#output", "#neurons")
 
 
 class Painter:
@@ -23,12 +25,12 @@ class Painter:
         self.app = app
         self._ticks = 0
         self._drawn = None
+        self._shape = None
 
     def _signature(self):
-        app = self.app
-        t = app.trainer
-        return (id(t), t.network.version, t.step_count, app.layer, t.settings, t.diverged,
-                app.running)
+        app, ws = self.app, self.app.workspace
+        return tuple((id(t), t.network.version, t.step_count, t.settings, t.diverged)
+                     for t in ws.trainers) + (ws.active, app.layer, app.running, ws.pace)
 
     def tick(self) -> None:
         if self.app.running:
@@ -46,9 +48,21 @@ class Painter:
             t = ws.trainer
             app.layer = max(0, min(app.layer, t.network.depth - 1))
             if not ws.running:  # paused, the figures shown are of this step (a pure read)
-                t.evaluate()
+                for trainer in ws.trainers:
+                    trainer.evaluate()
             for selector in CHEAP_PANES + (COSTLY_PANES if costly else ()):
-                app.query_one(selector).update_from(t, app.layer)
+                pane = app.query_one(selector)
+                if not pane.display:  # a hidden pane costs nothing
+                    continue
+                if ws.comparing and hasattr(pane, "update_pair"):
+                    pane.update_pair(ws, app.layer)  # A and B side by side
+                else:
+                    pane.update_from(t, app.layer)
             app.query_one(StatusLine).update_from(t, app.layer, running=ws.running,
-                                                  rate=ws.rate)
+                                                  rate=ws.rate, pace=ws.pace,
+                                                  pair=ws if ws.comparing else None)
             self._drawn = self._signature()
+        shape = layout.shape(app)
+        if shape != self._shape:  # the contents need other sizes: lay out again
+            self._shape = shape
+            layout.arrange(app)

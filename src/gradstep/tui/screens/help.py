@@ -10,13 +10,16 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from gradstep.tui.widgets.lesson import TAKEAWAY
+
+TAKEAWAY = ("Weights are coefficients, not shares: nothing makes a layer's weights add up to 1. "
+            "Only softmax outputs sum to 1.")
 
 
 def key_name(keys: str) -> str:
     names = {"space": "space", "left_square_bracket": "[", "right_square_bracket": "]",
              "question_mark": "?", "plus": "+", "minus": "-", "equals_sign": "=",
-             "delete": "del", "backspace": "backspace"}
+             "delete": "del", "backspace": "backspace", "greater_than_sign": ">",
+             "less_than_sign": "<"}
     return " / ".join(names.get(k, k) for k in keys.split(","))
 
 

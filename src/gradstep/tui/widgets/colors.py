@@ -17,7 +17,14 @@ BLUE = (8, 119, 189)                         # positive / class 1
 CLASS_COLORS = np.array([ORANGE, BLUE, (39, 174, 96), (142, 68, 173), (241, 196, 15),
                          (231, 76, 60), (22, 160, 133), (233, 30, 99), (121, 85, 72),
                          (96, 125, 139)], float)
-POINT_SHADE = 0.55      # points are their colour darkened, so they show on any background
+# Points: saturated colours from the xterm 256-colour cube (each channel 0, 95, 135, 175, 215
+# or 255), so they look the same in a 256-colour terminal (tmux's default) as in truecolor, and
+# stand out on the pale backgrounds the predictions paint.
+# Class 0 is a dark orange and class 1 a navy, so that a point shows even where the network is
+# sure of its own class (the brightest orange or blue background).
+POINT_COLORS = np.array([(175, 95, 0), (0, 0, 175), (0, 135, 0), (135, 0, 175), (215, 0, 0),
+                         (0, 135, 135), (215, 0, 135), (95, 0, 0), (95, 135, 0), (0, 95, 255)],
+                        float)
 LEVELS = 8              # colour levels per hue: few distinct styles, a cache that stays warm
 MARGIN = 0.05           # the plotted domain is the data's range widened by this fraction
 MAX_POINTS = 400        # points drawn at most (evenly picked), in the plot and the heatmap
@@ -73,22 +80,22 @@ def signed_scale(values: np.ndarray, trainer) -> np.ndarray:
     return np.clip(2 * (v - lo) / (hi - lo) - 1, -1, 1)
 
 
-def output_colors(out: np.ndarray, trainer) -> np.ndarray:
-    """Colours (n, 3) for network outputs (n, k), as the playground colours its background."""
+def output_colors(out: np.ndarray, trainer, discrete: bool = False) -> np.ndarray:
+    """Colours (n, 3) for network outputs (n, k), as the playground colours its background;
+    discrete: each point the full colour of what the network decides there."""
     if out.shape[1] >= 2 and trainer.is_classification:
         labels, confidence = class_confidence(clean(out), trainer.network.output == "softmax")
-        return by_class(labels, confidence)
-    return diverging(signed_scale(out[:, 0], trainer))
+        return by_class(labels, np.ones(len(labels)) if discrete else confidence)
+    t = signed_scale(out[:, 0], trainer)
+    return diverging(np.where(t >= 0, 1.0, -1.0) if discrete else t)
 
 
 def target_colors(data, trainer) -> np.ndarray:
     """Point colours (n, 3): class colour, or the target's place in the diverging scale."""
     if data.task == "classification":
-        if data.n_classes == 2 and trainer.network.sizes[-1] == 1:
-            return diverging(np.where(data.y == 1, 1.0, -1.0)) * POINT_SHADE
-        return by_class(data.y, np.ones(len(data.y))) * POINT_SHADE
+        return POINT_COLORS[np.asarray(data.y) % len(POINT_COLORS)]
     t = signed_scale(data.y[:, 0], trainer)
-    return diverging(np.sign(t) * np.maximum(np.abs(t), 0.5)) * POINT_SHADE
+    return POINT_COLORS[(t >= 0).astype(int)]
 
 
 def pick(n: int, most: int) -> np.ndarray:

@@ -25,6 +25,7 @@ class NetworkPane(Static):
 
     _shown = ""
     _spans: list = []
+    rows_needed = 0  # lines the pane's text takes (the layout reads it)
 
     def update_from(self, trainer, layer: int = 0) -> None:
         net, s = trainer.network, trainer.settings
@@ -45,22 +46,23 @@ class NetworkPane(Static):
         text.append(f"{net.parameter_count():,} parameters\n", style="dim")
         text.append("settings", style="bold underline")
         text.append(" (s to change)\n", style="dim")
-        pairs = [
-            (("lr", f"{s.learning_rate:g}"), ("batch", str(s.batch_size))),
-            (("opt", s.optimizer), ("loss", s.loss)),
-            (("L1", f"{s.l1:g}"), ("L2", f"{s.l2:g}")),
-        ]
-        for (a, va), (b, vb) in pairs:
-            text.append(f" {a:<6}", style="dim")
-            text.append(f"{va:<8}")
-            text.append(f" {b:<6}", style="dim")
-            text.append(f"{vb}\n")
-        text.append(" constraint  ", style="dim")
-        text.append(f"{net.constraint}\n")
-        text.append(" standardize ", style="dim")
-        text.append("on" if s.standardize else "off")
+        rows = [(("lr", f"{s.learning_rate:g}"), ("batch", str(s.batch_size))),
+                (("opt", s.optimizer), None), (("loss", s.loss), None),
+                (("L1", f"{s.l1:g}"), ("L2", f"{s.l2:g}")),
+                (("constraint", net.constraint), None),
+                (("standardize", "on" if s.standardize else "off"), None),
+                (("init (x)", net.init), None)]
+        for (a, va), second in rows:
+            text.append(f" {a:<{max(6, len(a) + 1)}}", style="dim")
+            text.append(f"{va:<7}" if second else va)
+            if second:
+                text.append(f" {second[0]:<6}", style="dim")
+                text.append(second[1])
+            text.append("\n")
+        text.rstrip()
         if text.plain == self._shown and text.spans == self._spans:
             return  # unchanged while training runs: no refresh, no layout pass
         layout = text.plain.count("\n") != self._shown.count("\n")
         self._shown, self._spans = text.plain, text.spans
+        self.rows_needed = text.plain.count("\n") + 1
         self.update(text, layout=layout)

@@ -1,21 +1,25 @@
-"""The weight sums, per layer and in total, read from trainer.readouts().
+"""The weight sums, per layer and in total, read from trainer.readouts(), and the comparisons a
+lesson proves itself with.
 
 The lesson: nothing makes a layer's weights add up to 1 (grade percentages do; weights don't).
-Σw is bold and coloured by how near it is to 1; for a softmax output the probabilities' sum
-(always 1) is set against the output layer's Σw (anything). Columns that do not fit beside each
-other go into a second table below, so a narrow pane still shows every readout.
+Σw is bold and coloured by how near it is to 1. What a lesson's proof needs comes first: the
+learned weights beside the exact least-squares optimum (a network with no hidden layer), the
+softmax probabilities' sum against the output layer's Σw; then the table per layer; then the
+selected layer's incoming sum into each neuron. Columns that do not fit beside each other go
+into a second table below. Every number has one format: 4 significant digits, right-aligned.
 """
 
 from __future__ import annotations
 
 import math
 
-from rich.console import Group
+from rich.console import Console, Group
 from rich.table import Table
 from rich.text import Text
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
+from gradstep.names import trainer_names
 from gradstep.text import printable
 
 WIDTH = 8          # every number is right-aligned in this many cells, so the table never jitters
@@ -31,8 +35,9 @@ def number(value: float | None, width: int = WIDTH) -> str:
         text = "∞" if value > 0 else "-∞"
     elif value == 0:
         text = "0"
-    elif 1e-2 <= abs(value) < 1e5:
-        text = f"{value:.{max(0, 3 - math.floor(math.log10(abs(value))))}f}"
+    elif 1e-2 <= abs(float(f"{value:.4g}")) < 1e5:  # as rounded: 0.99996 is 1.000, not 1.0000
+        rounded = float(f"{value:.4g}")
+        text = f"{value:.{max(0, 3 - math.floor(math.log10(abs(rounded))))}f}"
     else:
         exponent = int(f"{value:e}".split("e")[1])
         mantissa = value / 10.0 ** exponent
@@ -55,12 +60,38 @@ COLUMNS = (  # (header, field), in reading order; wrapped into further tables wh
 )
 
 
+BARRED = ("grad_norm", "mean_abs_activation")  # shown with a bar on a log scale too
+BAR = 8                       # cells of a bar
+BAR_LOW, BAR_HIGH = -5, 1     # a bar spans 1e-5 (empty) to 10 (full): a decade is 1⅓ cells
+EIGHTHS = " ▏▎▍▌▋▊▉█"
+
+
+def log_bar(value: float | None, cells: int = BAR) -> str:
+    """A bar whose length is log10(value) between 1e-5 and 10: a vanishing signal is a
+    staircase of shrinking bars down the layers."""
+    if value is None or not math.isfinite(value) or value <= 0:
+        return " " * cells
+    t = (math.log10(value) - BAR_LOW) / (BAR_HIGH - BAR_LOW)
+    eighths = round(min(max(t, 0.0), 1.0) * cells * 8)
+    full, part = divmod(eighths, 8)
+    return ("█" * full + (EIGHTHS[part] if part else "")).ljust(cells)
+
+
+def column_width(field: str) -> int:
+    return WIDTH + (BAR + 1 if field in BARRED else 0)
+
+
 def layer_label(sizes, layer: int) -> str:
     return f"W{layer} {sizes[layer]}→{sizes[layer + 1]}"
 
 
+def _table() -> Table:
+    return Table(box=None, padding=(0, 1, 0, 0), show_edge=False, pad_edge=False,
+                 header_style="bold", expand=False)
+
+
 class ReadoutsView(VerticalScroll):
-    """A table of per-layer weight sums, then the lesson's comparisons (scrolls when short)."""
+    """The lesson's comparisons, a table of per-layer sums, each neuron's incoming sum."""
 
     can_focus = False  # the app's keys step training; the mouse wheel still scrolls
 
@@ -76,45 +107,87 @@ class ReadoutsView(VerticalScroll):
     }
     """
 
+    rows_needed = 0  # lines the readouts take at the pane's width (the layout reads it)
+    focus: tuple[str, ...] = ()  # the lesson's readouts: their columns come first
+
     def compose(self):
         yield Static(id="readouts-body")
 
+    def update_from(self, trainer, layer: int = 0) -> None:
+        self._trainer, self._layer, self._pair = trainer, layer, None
+        width = max(20, (self.size.width or 80) - 1)
+        self._show(self.render_readouts(trainer, layer, width, self.focus), width)
+
+    def update_pair(self, workspace, layer: int = 0) -> None:
+        """A's readouts and B's side by side, each under its name."""
+        self._trainer, self._layer, self._pair = workspace.trainer, layer, workspace
+        width = max(20, (self.size.width or 80) - 1)
+        half = max(10, (width - 3) // 2)
+        grid = Table.grid(padding=(0, 3, 0, 0), expand=False)
+        grid.add_column(width=half)
+        grid.add_column(width=half)
+        titles = [Text("A", style="bold reverse" if workspace.active == 0 else "bold"),
+                  Text("B: " + workspace.compare_title, style="bold reverse"
+                       if workspace.active == 1 else "bold", no_wrap=True, overflow="ellipsis")]
+        grid.add_row(*titles)
+        grid.add_row(*(self.render_readouts(t, layer, half, self.focus)
+                       for t in workspace.trainers))
+        self._show(grid, width)
+
     def on_resize(self) -> None:
-        if getattr(self, "_trainer", None) is not None:
+        if getattr(self, "_pair", None) is not None:
+            self.update_pair(self._pair, self._layer)
+        elif getattr(self, "_trainer", None) is not None:
             self.update_from(self._trainer, self._layer)
 
-    def update_from(self, trainer, layer: int = 0) -> None:
-        self._trainer, self._layer = trainer, layer
-        self.body = self.render_readouts(trainer, layer, self.size.width or 80)
-        self.query_one("#readouts-body", Static).update(self.body)
+    def _show(self, body, width: int) -> None:
+        self.body = body
+        self.rows_needed = len(Console(width=width, color_system=None)
+                               .render_lines(body, pad=False))
+        self.query_one("#readouts-body", Static).update(body)
 
     # ---- building (pure: trainer in, Rich renderable out) -------------------------------
     @classmethod
-    def render_readouts(cls, trainer, layer: int = 0, width: int = 80) -> Group:
+    def render_readouts(cls, trainer, layer: int = 0, width: int = 80, focus=()) -> Group:
         net = trainer.network
         readouts = trainer.readouts()
         layer = min(max(int(layer), 0), net.depth - 1)
-        label_width = max(len(layer_label(net.sizes, l)) for l in range(net.depth))
-        label_width = max(label_width, len("total"))
-        fits = max(1, (width - label_width - 1) // (WIDTH + 1))
-        parts = [cls._table(trainer, readouts, layer, label_width, COLUMNS[start:start + fits])
-                 for start in range(0, len(COLUMNS), fits)]
-        parts += cls._lesson_lines(trainer, readouts, layer)
+        names = trainer_names(trainer)
+        parts = cls._proofs(trainer, readouts, names)
+        label_width = max(len("total"), *(len(layer_label(net.sizes, l)) for l in range(net.depth)))
+        columns = sorted(COLUMNS, key=lambda c: c[1] not in focus)  # the lesson's first
+        parts += [cls._table(trainer, readouts, layer, label_width, group)
+                  for group in cls._groups(columns, width - label_width - 1)]
+        parts += cls._neuron_sums(trainer, readouts, layer, names, width)
         return Group(*parts)
+
+    @staticmethod
+    def _groups(columns, room: int):
+        """The columns in tables that each fit `room` cells, in order."""
+        groups, group, used = [], [], 0
+        for column in columns:
+            cells = column_width(column[1]) + 1
+            if group and used + cells > room:
+                groups.append(group)
+                group, used = [], 0
+            group.append(column)
+            used += cells
+        return groups + [group] if group else groups
 
     @classmethod
     def _table(cls, trainer, readouts, layer, label_width, columns):
         net = trainer.network
-        table = Table(box=None, padding=(0, 1, 0, 0), show_edge=False, pad_edge=False,
-                      header_style="bold", expand=False)
+        table = _table()
         table.add_column("layer", width=label_width, no_wrap=True)
-        for header, _ in columns:
-            table.add_column(header, justify="right", width=WIDTH, no_wrap=True)
+        for header, field in columns:
+            table.add_column(header, justify="right" if field not in BARRED else "left",
+                             width=column_width(field), no_wrap=True)
         for r in readouts.layers:
-            style = "reverse" if r.layer == layer else ""
+            style = "reverse" if r.layer == layer and net.depth > 1 else ""
             table.add_row(Text(layer_label(net.sizes, r.layer), style=style),
                           *cls._cells(r, columns))
-        if any(field not in ("grad_norm", "mean_abs_activation") for _, field in columns):
+        if net.depth > 1 and any(field not in ("grad_norm", "mean_abs_activation")
+                                 for _, field in columns):
             table.add_row(Text("total", style="bold"), *cls._cells(readouts, columns, total=True))
         return table
 
@@ -124,23 +197,35 @@ class ReadoutsView(VerticalScroll):
         for _, field in columns:
             if field == "sum":
                 cells.append(Text(number(r.sum), style=sum_style(r.sum)))
-            elif total and field in ("grad_norm", "mean_abs_activation"):
+            elif total and field in BARRED:
                 cells.append(Text(""))
+            elif field in BARRED:
+                value = getattr(r, field)
+                cell = Text(number(value))
+                cell.append(" " + log_bar(value), style="green" if value is not None and
+                            value >= 1e-2 else "yellow" if value is not None and value >= 1e-4
+                            else "red")
+                cells.append(cell)
             else:
                 cells.append(Text(number(getattr(r, field))))
         return cells
 
     @staticmethod
-    def _lesson_lines(trainer, readouts, layer):
-        net = trainer.network
-        lines = []
+    def _proofs(trainer, readouts, names):
+        """What a lesson proves itself with, first: least squares, Σp, the penalty."""
+        net, lines = trainer.network, []
+        optimum = trainer.least_squares()
+        if optimum is not None:
+            lines.append(Text("learned vs least squares (the exact mse fit)", style="bold",
+                              no_wrap=True, overflow="ellipsis"))
+            lines.append(ReadoutsView._least_squares(trainer, names, *optimum))
         out = readouts.layers[-1]
         if readouts.output_probability_sum is not None:
             line = Text()
-            line.append(f"Σp = {readouts.output_probability_sum:.3f}", style="bold")
-            line.append(" (outputs) vs ")
-            line.append(f"Σw = {out.sum:.4g}", style=sum_style(out.sum))
-            line.append(f" (weights of {layer_label(net.sizes, net.depth - 1)})")
+            line.append(f"Σp = {number(readouts.output_probability_sum, 0)}", style="bold")
+            line.append(" softmax outputs, always; ")
+            line.append(f"Σw = {number(out.sum, 0)}", style=sum_style(out.sum))
+            line.append(f" weights of {layer_label(net.sizes, net.depth - 1)}")
             lines.append(line)
         elif net.output == "softmax":
             lines.append(Text("Σp (softmax outputs) appears after the first step", style="dim"))
@@ -151,38 +236,36 @@ class ReadoutsView(VerticalScroll):
             line = Text(f"penalty {terms} = ")
             line.append(number(trainer.penalty(), 0), style="bold")
             lines.append(line)
-        r = readouts.layers[layer]
-        sums = r.neuron_sums
-        line = Text(f"{layer_label(net.sizes, layer)} into each neuron, Σ_i W[i,j]:", style="bold")
-        lines.append(line)
-        shown = Text()
-        for j, s in enumerate(sums[:MAX_NEURONS]):
-            shown.append(f" n{j}=", style="dim")
-            shown.append(number(float(s), 0), style=sum_style(float(s)))
-        if len(sums) > MAX_NEURONS:
-            shown.append(f"… ({len(sums)} neurons)", style="dim")
-        lines.append(shown)
-        optimum = trainer.least_squares()
-        if optimum is not None:
-            lines.append(Text("learned vs least-squares optimum (exact mse fit):", style="bold"))
-            lines.append(ReadoutsView._least_squares(trainer, *optimum))
         return lines
 
     @staticmethod
-    def _least_squares(trainer, weights, biases):
+    def _neuron_sums(trainer, readouts, layer, names, width):
+        """Σ into each neuron of the selected layer, by name: h1 0.1995 · h2 -0.3791 …"""
+        sums = readouts.layers[layer].neuron_sums
+        line = Text(no_wrap=False)
+        line.append(f"Σ in, W{layer}: ", style="bold")
+        for j, s in enumerate(sums[:MAX_NEURONS]):
+            if j:
+                line.append(" · ", style="dim")
+            line.append(f"{names[layer + 1][j]} ", style="dim")
+            line.append(number(float(s), 0), style=sum_style(float(s)))
+        if len(sums) > MAX_NEURONS:
+            line.append(f" … ({len(sums)} neurons)", style="dim")
+        return [line]
+
+    @staticmethod
+    def _least_squares(trainer, names, weights, biases):
         """Learned weights and bias beside the exact mse optimum (linear regression only)."""
         net = trainer.network
-        names = list(trainer.raw_train.feature_names)
         w, b = net.weights[0], net.biases[0]
-        table = Table(box=None, padding=(0, 1, 0, 0), show_edge=False, pad_edge=False,
-                      header_style="bold")
+        table = _table()
         table.add_column("", no_wrap=True, max_width=12)
         k = w.shape[1]
         for j in range(k):
-            suffix = f" y{j}" if k > 1 else ""
+            suffix = f" {names[1][j]}" if k > 1 else ""
             table.add_column("learned" + suffix, justify="right", width=WIDTH, no_wrap=True)
             table.add_column("optimum" + suffix, justify="right", width=WIDTH, no_wrap=True)
-        for i, name in enumerate(names):
+        for i, name in enumerate(names[0]):
             row = []
             for j in range(k):
                 row += [number(float(w[i, j])), number(float(weights[i, j]))]

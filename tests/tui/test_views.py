@@ -1,0 +1,125 @@
+"""The views inside the network, by key: w (Σw over time), v (neuron pictures), the probe on
+the heatmap, b and B (two networks side by side), < and > (the pace)."""
+
+from __future__ import annotations
+
+import pytest
+
+from gradstep.live import PACES
+from gradstep.scenarios import load_scenario
+from gradstep.tui.app import GradstepApp
+from gradstep.tui.widgets.heatmap import PROBE_COLOR, HeatmapCanvas
+from gradstep.tui.widgets.neuron_map import NeuronMap
+from gradstep.tui.widgets.output_view import OutputView
+from gradstep.tui.widgets.sums_plot import SumsPlot
+from gradstep.workspace import Workspace
+from test_app import wait_for
+
+
+def app_on(name: str) -> GradstepApp:
+    return GradstepApp(Workspace.from_scenario(load_scenario(name)))
+
+
+async def test_w_switches_the_loss_plot_for_the_sums_over_time_and_both_show_when_wide():
+    app = app_on("circle")
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.press("n", "n")
+        loss, sums = app.query_one("#loss"), app.query_one(SumsPlot)
+        assert loss.display and not sums.display
+        await pilot.press("w")
+        await pilot.pause()
+        assert sums.display and not loss.display
+        text = str(sums.render())
+        assert "Σw" in text and "dotted: 1" in text
+        assert "W0 blue" in str(sums.border_subtitle)
+    wide = app_on("circle")
+    async with wide.run_test(size=(200, 60)) as pilot:
+        await pilot.press("n")
+        await pilot.pause()
+        assert wide.query_one("#loss").display and wide.query_one(SumsPlot).display
+
+
+async def test_v_draws_a_picture_per_neuron_and_bars_for_other_data():
+    app = app_on("circle")
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.press("n", "v")
+        await pilot.pause()
+        pictures = app.query_one(NeuronMap)
+        assert pictures.display and not app.query_one("#network").display
+        text = "\n".join(s.text for s in pictures._strips)
+        assert "layer 1" in text and "layer 3" in text and "h4 Σ" in text and "y Σ" in text
+        assert "▀" in text
+        await pilot.press("v")
+        await pilot.pause()
+        assert not pictures.display and app.query_one("#network").display
+    other = app_on("grades")
+    async with other.run_test(size=(120, 36)) as pilot:
+        await pilot.press("n", "v")  # grades starts at zero: one epoch gives it activations
+        await pilot.pause()
+        text = "\n".join(s.text for s in other.query_one(NeuronMap)._strips)
+        assert "mean|a|" in text and "█" in text
+
+
+async def test_the_probe_reads_softmax_outputs_summing_to_one_everywhere():
+    app = app_on("softmax-outputs")
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.press("n", "n")
+        canvas = app.query_one(HeatmapCanvas)
+        await pilot.click(HeatmapCanvas, offset=(3, 2))
+        await pilot.pause()
+        assert canvas.has_focus and canvas.probe is not None
+        output = app.query_one(OutputView)
+        seen = set()
+        for key in ["right"] * 6 + ["down"] * 6 + ["shift+left"] * 3:
+            await pilot.press(key)
+            await pilot.pause()
+            caption = str(output.query_one("#output-caption").render())
+            assert "Σp = 1.000" in caption and "probe x1" in caption
+            seen.add(caption.splitlines()[0])
+        assert len(seen) > 5                      # the inputs read follow the probe
+        magenta = tuple((PROBE_COLOR >> k) & 255 for k in (16, 8, 0))
+        colours = {tuple(c.triplet) for strip in canvas._strips for seg in strip
+                   for c in (seg.style.color, seg.style.bgcolor) if c is not None}
+        assert magenta in colours                 # the probe is drawn
+        assert PROBE_COLOR not in set(canvas.pixels.ravel().tolist())  # but not painted in
+        await pilot.press("tab")                  # the focus leaves: the probe goes
+        await pilot.pause()
+        assert output.probe is None
+
+
+async def test_b_and_shift_b_compare_a_copy_and_switch_what_the_keys_edit():
+    app = app_on("circle")
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.press("b")                   # no B yet: a warning, nothing changes
+        await pilot.pause()
+        assert not app.workspace.comparing
+        await pilot.press("B")
+        await wait_for(pilot, lambda: app.workspace.comparing, what="B")
+        await pilot.press("b", "plus")           # edit B only
+        await pilot.pause()
+        a, b = app.workspace.trainers
+        assert b.network.weights[0][0, 0] == pytest.approx(a.network.weights[0][0, 0] + 0.1)
+        assert app.query_one("#weights").border_title.startswith("B:")
+        await pilot.press("n")
+        await pilot.pause()
+        assert a.step_count == b.step_count == 25
+        output = app.query_one(OutputView)
+        assert output.query_one("#output-heatmap-b").display
+        caption = str(output.query_one("#output-caption").render())
+        assert "A accuracy" in caption and "B accuracy" in caption
+        assert "A:" in str(app.query_one("#status").render())
+
+
+async def test_less_and_greater_walk_the_pace_ladder():
+    app = app_on("circle")
+    async with app.run_test(size=(120, 36)) as pilot:
+        start = app.workspace.pace
+        await pilot.press("greater_than_sign")
+        assert app.workspace.pace == next(p for p in PACES[:-1] if p > start)
+        for _ in range(len(PACES)):
+            await pilot.press("greater_than_sign")
+        assert app.workspace.pace is None
+        await pilot.pause()
+        assert "r runs at max" in str(app.query_one("#status").render())
+        await pilot.press("less_than_sign")
+        assert app.workspace.pace == PACES[-2]
