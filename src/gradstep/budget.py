@@ -149,12 +149,12 @@ def check_training(sizes, itemsize: int, doing: str = "that network", **shape) -
     check(training_parts(sizes, itemsize, **shape), doing)
 
 
-def trainer_parts(trainer, *, sizes=None, settings=None, itemsize=None):
-    """training_parts of a trainer as it would be after a change of its sizes, settings or
-    dtype (None: as they are)."""
+def trainer_parts(trainer, *, sizes=None, settings=None, itemsize=None, data=None):
+    """training_parts of a trainer as it would be after a change of its sizes, settings,
+    dtype or data ((train, test); None: as they are)."""
     net = trainer.network
     settings = settings or trainer.settings
-    train, test = trainer.raw_train, trainer.raw_test
+    train, test = data or (trainer.raw_train, trainer.raw_test)
     out = (sizes or net.sizes)[-1]
     encoded = out if (train.task == "regression" or settings.loss != "cross-entropy") else 0
     return training_parts(sizes or net.sizes, itemsize or net.dtype.itemsize,
@@ -169,11 +169,12 @@ def estimate_trainer(trainer, **changes) -> int:
     return sum(b for _, b, _ in trainer_parts(trainer, **changes))
 
 
-def check_trainer(trainer, *, sizes=None, settings=None, itemsize=None,
+def check_trainer(trainer, *, sizes=None, settings=None, itemsize=None, data=None,
                   doing: str = "that change") -> None:
-    """BudgetError when a trainer, after a change of its sizes, settings or dtype (None: as
-    they are), would not fit."""
-    check(trainer_parts(trainer, sizes=sizes, settings=settings, itemsize=itemsize), doing)
+    """BudgetError when a trainer, after a change of its sizes, settings, dtype or data
+    (None: as they are), would not fit."""
+    check(trainer_parts(trainer, sizes=sizes, settings=settings, itemsize=itemsize, data=data),
+          doing)
 
 
 def forward_points(parameters: int, wanted: int, least: int = 16) -> int:

@@ -345,7 +345,8 @@ class ChangeData(Edit):
         from gradstep.scenarios.data import load_data
 
         try:
-            train, test = load_data(self.spec, trainer.data_base, "the data")
+            train, test = load_data(self.spec, trainer.data_base, "the data",
+                                    output=trainer.network.output, loss=trainer.settings.loss)
         except GradstepError as e:
             raise EditError(str(e).removeprefix("the data: ")) from None
         net, old = trainer.network, trainer.raw_train
@@ -360,6 +361,8 @@ class ChangeData(Edit):
                       trainer.settings.loss)
         except SettingError as e:
             raise EditError(f"the network cannot take that data: {e}") from None
+        check_trainer(trainer, sizes=[train.x.shape[1]] + net.sizes[1:-1] + [outputs],
+                      data=(train, test), doing="that data")
         names = list(old.feature_names)
         rows = [names.index(n) if n in names else None for n in train.feature_names]
         if rows != list(range(len(names))) or outputs != net.sizes[-1]:

@@ -151,7 +151,8 @@ class Trainer:
 
     def set_data(self, train, test, spec=None):
         """New data (a changed [data] table, or a point added): the network must already fit
-        it; the next step starts a new epoch."""
+        it, and fit the memory budget; the next step starts a new epoch."""
+        check_trainer(self, data=(train, test), doing="that data")
         self.raw_train, self.raw_test = train, test
         if spec is not None:
             self.data_spec = spec
