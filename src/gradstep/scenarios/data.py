@@ -246,6 +246,7 @@ MAX_COLUMNS = 10_000     # columns of a CSV file
 SHOWN_COLUMNS = 5        # column names a message lists at most
 SHOWN_CELL = 24          # characters of a cell or column name a message quotes at most
 TEXT_CELL_BYTES = 64     # what a kept text cell costs (a Python str and its reference)
+MAX_LINE = 1_000_000     # characters in one line of a CSV file
 
 
 def _number(text: str) -> float | None:
@@ -268,11 +269,13 @@ class _Csv:
         return fail(self.where, SECTION, key, f"{self.place} {message}")
 
     def _rows(self):
-        """(line, cells) of every non-blank row; the file errors as one line."""
+        """(line, cells) of every non-blank row; the file errors as one line. No line is
+        longer than MAX_LINE characters, so the csv module never builds a row of a billion
+        cells."""
         try:
             with open_regular(self.path, "csv") as raw:
                 text = io.TextIOWrapper(raw, encoding="utf-8-sig", newline="")
-                reader = csv.reader(text)
+                reader = csv.reader(self._lines(text))
                 for row in reader:
                     if any(cell.strip() for cell in row):
                         yield reader.line_num, row
@@ -286,6 +289,15 @@ class _Csv:
             raise self.fail("path", f"is not valid CSV: {one_line(error, 80)}") from None
         except OSError as error:
             raise self.fail("path", f"cannot be read: {os_reason(error)}") from None
+
+    def _lines(self, text):
+        while True:
+            line = text.readline(MAX_LINE + 1)
+            if not line:
+                return
+            if len(line) > MAX_LINE:
+                raise self.fail("path", f"has a line longer than {MAX_LINE:,} characters")
+            yield line
 
     def _columns(self, header: list[str], names: list[str], key: str) -> list[int]:
         """The index of each named column in the header; an error that lists a few column
