@@ -14,7 +14,7 @@ from gradstep.errors import GradstepError
 from gradstep.export import read_weights_json
 from gradstep.scenarios import load_scenario
 from gradstep.workspace import Workspace
-from hostile_tools import PLANE, run_cli, scenario
+from hostile_tools import PLANE, run_cli, run_measured, scenario
 
 SECRET = "hunter2-DO-NOT-ECHO"
 
@@ -182,6 +182,16 @@ def test_text_labels_are_still_classes(tmp_path, capsys):
     status, out, err = run_cli(capsys, "train", csv_scenario(tmp_path, "d.csv",
                                                              output="tanh"))
     assert status == 0 and "accuracy" in out, err
+
+
+def test_a_line_of_a_hundred_million_commas_is_refused_before_it_is_split(tmp_path, refuse):
+    """One line of 100 million empty cells would be a list of 800 MB before any check."""
+    with open(tmp_path / "d.csv", "w") as f:
+        f.write("a,b,t\n1,2,3\n")
+        f.write("," * 100_000_000 + "\n")
+    status, out, err, peak = run_measured("train", csv_scenario(tmp_path, "d.csv"))
+    assert status == 2 and "line longer than 1,000,000 characters" in err
+    assert peak < 500_000_000, peak
 
 
 def test_too_many_columns(tmp_path, refuse):
