@@ -271,3 +271,21 @@ def test_a_shape_mismatch_names_the_fix(tmp_path, refuse):
     line = refuse("train", path)
     assert "the output has 10 neurons but the target 'digit' is one number per row" in line
     assert 'add task = "classification" to [data] or make the output 1 wide' in line
+
+
+def test_a_gzip_csv_is_read_within_its_bounds(tmp_path, refuse, capsys, monkeypatch):
+    import gzip
+    rows = "".join(f"{i},{-i},{i % 2}\n" for i in range(40))
+    with gzip.open(tmp_path / "d.csv.gz", "wt") as f:
+        f.write("a,b,t\n" + rows)
+    status, out, err = run_cli(capsys, "train", csv_scenario(tmp_path, "d.csv.gz"))
+    assert status == 0, err
+    with gzip.open(tmp_path / "wide.csv.gz", "wt") as f:  # 100 MB of commas in 100 kB
+        f.write("a,b,t\n" + "," * 100_000_000 + "\n")
+    assert "line longer" in refuse("train", csv_scenario(tmp_path, "wide.csv.gz"))
+    monkeypatch.setattr("gradstep.scenarios.data.MAX_UNZIPPED", 100_000)
+    with gzip.open(tmp_path / "bomb.csv.gz", "wt") as f:
+        f.write("a,b,t\n" + "1,2,3\n" * 100_000)
+    assert "unpacks to more than" in refuse("train", csv_scenario(tmp_path, "bomb.csv.gz"))
+    (tmp_path / "cut.csv.gz").write_bytes((tmp_path / "d.csv.gz").read_bytes()[:30])
+    assert "not a whole gzip file" in refuse("train", csv_scenario(tmp_path, "cut.csv.gz"))
