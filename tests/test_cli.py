@@ -378,3 +378,24 @@ def test_help_names_scenario_and_pace(capsys):
     assert cli.main(["--help"]) == 0
     text = capsys.readouterr().out
     assert "SCENARIO" in text and "--pace" in text and "presets" in text
+
+
+def test_train_a_session_saved_with_b_trains_b_alongside_and_saves_both(capsys, tmp_path):
+    from gradstep.edits import ChangeSettings
+    from gradstep.session import open_session
+    from gradstep.workspace import Workspace
+    ws = Workspace.from_scenario(load_scenario("xor"))
+    ws.toggle_compare()
+    ws.switch()
+    ws.apply(ChangeSettings({"learning_rate": 0.5}))
+    path = ws.save(tmp_path / "pair")
+    again = tmp_path / "again.gradstep.npz"
+    status, out, _ = run(capsys, "train", str(path), "--steps", "9", "--json", "--save", str(again))
+    result = json.loads(out)
+    assert status == 0 and result["compare"]["title"] == ws.compare_title
+    assert result["compare"]["steps"] == result["steps"] == 9
+    opened = open_session(again)
+    assert opened.compare[0].settings.learning_rate == 0.5
+    assert opened.compare[0].step_count == opened.trainer.step_count == 9
+    assert result["compare"]["train_loss"] == pytest.approx(
+        opened.compare[0].evaluate().train_loss, rel=1e-12)

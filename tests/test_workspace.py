@@ -6,7 +6,7 @@ import time
 import numpy as np
 import pytest
 
-from gradstep.edits import Freeze, Reinitialize, Resize, SetWeight
+from gradstep.edits import ChangeSettings, Freeze, Reinitialize, Resize, SetWeight
 from gradstep.errors import GradstepError
 from gradstep.lesson import Lesson
 from gradstep.scenarios import load_scenario
@@ -206,3 +206,61 @@ def test_the_network_exports_for_other_tools_from_the_app_too(tmp_path):
     np.testing.assert_allclose(out, ws.trainer.predict(x), atol=1e-12)
     with pytest.raises(GradstepError, match="unknown export"):
         ws.export("pdf", tmp_path / "c.pdf")
+
+
+# ---- two networks in one session file -------------------------------------------------------
+
+def pair_workspace() -> Workspace:
+    """circle with B beside it: B learns ten times faster, so the two differ."""
+    ws = circle()
+    ws.toggle_compare()
+    ws.switch()
+    ws.apply(ChangeSettings({"learning_rate": ws.trainer.settings.learning_rate * 10}))
+    ws.switch()
+    ws.epoch()
+    return ws
+
+
+def both(ws):
+    return [(t.step_count, t.network.params.tobytes(), t.settings, t.history.size)
+            for t in ws.trainers]
+
+
+def test_a_session_keeps_both_networks_and_they_train_on_as_before(tmp_path):
+    ws = pair_workspace()
+    path = ws.save(tmp_path / "pair")
+    assert not ws.unsaved
+    opened = Workspace.from_session(path)
+    assert opened.comparing and opened.compare_title == ws.compare_title
+    assert both(opened) == both(ws)
+    assert opened.trainers[1].settings.learning_rate == 10 * opened.trainers[0].settings.learning_rate
+    assert load_session(path)[0].network.params.tobytes() == ws.trainers[0].network.params.tobytes()
+    ws.epoch()
+    opened.epoch()  # the next epoch, A and B in lockstep, as if never saved
+    assert both(opened) == both(ws)
+
+
+def test_a_session_with_b_opened_over_one_without_and_undo_after(tmp_path):
+    ws = pair_workspace()
+    path = ws.save(tmp_path / "pair")
+    alone = circle()
+    alone.open_session(str(path))
+    assert alone.comparing and both(alone) == both(ws) and not alone.unsaved
+    alone.toggle_compare()  # B removed: the session is unsaved, and undo brings B back
+    assert not alone.comparing and alone.unsaved
+    alone.undo()
+    assert alone.comparing and both(alone) == both(ws)
+
+
+def test_save_bytes_hold_b_too(tmp_path):
+    ws = pair_workspace()
+    data, _ = ws.save_bytes()
+    (tmp_path / "d.gradstep.npz").write_bytes(data)
+    assert both(Workspace.from_session(tmp_path / "d.gradstep.npz")) == both(ws)
+
+
+def test_a_session_of_a_alone_has_no_b(tmp_path):
+    ws = circle()
+    ws.epoch()
+    opened = Workspace.from_session(ws.save(tmp_path / "alone"))
+    assert not opened.comparing and both(opened) == both(ws)

@@ -38,7 +38,7 @@ from gradstep.export import history_csv
 from gradstep.files import ReadOnlyError, atomic_write_text, writable_path
 from gradstep.interrupts import NAMES, Interrupted, Progress, Signals
 from gradstep.interchange.command import add_export, run_export
-from gradstep.session import load_session, save_session
+from gradstep.session import load_session, open_session, save_session
 from gradstep.scenarios.scenario import DEFAULT_SCENARIO, list_presets, load_scenario
 from gradstep.live import parse_pace
 from gradstep.pair import Lockstep
@@ -155,9 +155,11 @@ def open_source(args: argparse.Namespace):
     if is_session(args.scenario):
         if args.seed is not None:
             raise UsageError("--seed reseeds a scenario; a saved session keeps its own seeds")
-        trainer, label = load_session(args.scenario)
-        if args.lr is not None:
-            trainer.change_settings(learning_rate=args.lr)
+        trainer, label, compare = open_session(args.scenario)
+        for t in [trainer] + ([] if compare is None else [compare[0]]):
+            if args.lr is not None:
+                t.change_settings(learning_rate=args.lr)
+        args.compare = compare  # a session saved with B trains B alongside, as the app did
         return trainer, label, trainer.settings.epochs
     scenario = load_scenario(args.scenario)
     trainers = scenario.build_all(seed=args.seed, learning_rate=args.lr)
@@ -193,7 +195,7 @@ def run_train(args: argparse.Namespace) -> int:
         write_history(csv_path, trainer, args.force)
     if save_path is not None:
         try:
-            save_session(save_path, trainer, lesson, force=args.force)
+            save_session(save_path, trainer, lesson, force=args.force, compare=args.compare)
         except GradstepError as error:
             raise UsageError(f"--save: {error}") from None
     if args.json:

@@ -18,6 +18,8 @@ one JSON document, `meta`, that describes them:
   sums, sum_shapes  per history row: each layer's Σw and its neurons' incoming sums, and which
                   of meta's layer shapes the row was recorded with
   train_x, train_y, test_x, test_y   the data, so a session opens without its scenario file
+  compare         network B of two side by side: B's own session file, as bytes (meta's
+                  "compare" holds B's title); A is the session around it
 
 Loading it rebuilds the trainer through Trainer.restore, so training continues exactly as if
 the session had never been saved. A session file is input like any other: before any array is
@@ -60,16 +62,25 @@ class SessionError(GradstepError):
     """A session file that cannot be read; the message names the file."""
 
 
-def session_bytes(trainer, lesson=None) -> bytes:
+class Opened(NamedTuple):
+    """A session as opened: A's trainer, the lesson, and (B, its title) or None."""
+
+    trainer: Trainer
+    lesson: Lesson
+    compare: tuple | None = None
+
+
+def session_bytes(trainer, lesson=None, compare=None) -> bytes:
     """The session file's bytes, written nowhere (for a browser download)."""
     buffer = io.BytesIO()
-    save_session(buffer, trainer, lesson)
+    save_session(buffer, trainer, lesson, compare=compare)
     return buffer.getvalue()
 
 
-def save_session(path, trainer, lesson=None, force=False):
+def save_session(path, trainer, lesson=None, force=False, compare=None):
     """Write the trainer's whole state to `path` atomically, with its Lesson (`force`: even
-    over a read-only file); or into `path` when it is a binary file object (session_bytes)."""
+    over a read-only file); or into `path` when it is a binary file object (session_bytes).
+    compare: (B, its title) of two networks side by side, kept inside as B's own session."""
     snap = trainer.snapshot()
     net = snap.network
     lesson = lesson or Lesson()
@@ -120,6 +131,9 @@ def save_session(path, trainer, lesson=None, force=False):
                  "features": None if trainer.raw_train.features is None else
                  list(trainer.raw_train.features)},
     }
+    if compare is not None:
+        arrays["compare"] = np.frombuffer(session_bytes(compare[0], lesson), np.uint8)
+        meta["compare"] = {"title": str(compare[1])}
     arrays["meta"] = np.array(json.dumps(meta))
     if hasattr(path, "write"):
         np.savez(path, **arrays)
@@ -137,7 +151,7 @@ MAX_HEADER = 10_000             # bytes of one .npy header (numpy's own default)
 MAX_COUNT = 2**63 - 1           # counters, positions, seeds
 FIXED = {"meta", "params", "history", "batch_loss", "order", "optimizer_buf", "optimizer_m",
          "optimizer_v", "train_x", "train_y", "test_x", "test_y", "sums", "sum_shapes",
-         "train_points", "test_points", "running", "tracked"}
+         "train_points", "test_points", "running", "tracked", "compare"}
 MAX_SHAPES = 10_000             # layer shapes the sums over time were recorded with
 STATE_MEMBERS = {"sgd": (), "momentum": ("optimizer_buf",), "adam": ("optimizer_m", "optimizer_v")}
 
@@ -154,8 +168,13 @@ class Header(NamedTuple):
 
 
 def load_session(path):
-    """(trainer, Lesson) from a session file; SessionError (one line, naming the file) if it is
-    not one. Whatever a crafted archive holds, nothing but SessionError leaves here (and
+    """(trainer, Lesson) of network A from a session file (open_session: B too)."""
+    return open_session(path)[:2]
+
+
+def open_session(path) -> Opened:
+    """A session file as opened; SessionError (one line, naming the file) if it is not one.
+    Whatever a crafted archive holds, nothing but SessionError leaves here (and
     KeyboardInterrupt), and no array is allocated before its header is checked against the
     meta and the memory budget."""
     where = shown(path)
@@ -176,16 +195,42 @@ def load_session(path):
         raise SessionError(f"{where}: not a readable gradstep session ({reason})") from None
 
 
-def _load(f):
+def _load(f, inside: bool = False) -> Opened:
+    """inside: this is network B's session within A's (which holds no B of its own)."""
     _check_directory(f)
     with zipfile.ZipFile(f) as archive:
         infos = _members(archive)
         meta = _read_meta(archive, infos.pop("meta"))
+        b_info = infos.pop("compare", None)
+        b_title = _check_compare(meta, b_info and _header(archive, b_info), inside)
         headers = {name: _header(archive, info) for name, info in infos.items()}
         checked = _check_meta(meta, headers)
         _check_budget(checked, headers)
         arrays = {name: _array(archive, infos[name], headers[name]) for name in headers}
-    return _build(checked, arrays)
+        b_bytes = None if b_info is None else \
+            _array(archive, b_info, _header(archive, b_info)).tobytes()
+    trainer, lesson = _build(checked, arrays)
+    if b_bytes is None:
+        return Opened(trainer, lesson)
+    try:
+        b = _load(io.BytesIO(b_bytes), inside=True).trainer
+    except (GradstepError, ValueError) as e:
+        raise ValueError(f"network B: {e}") from None
+    return Opened(trainer, lesson, (b, b_title))
+
+
+def _check_compare(meta: dict, header, inside: bool) -> str | None:
+    """B's title when the session holds network B (as bytes); None when it holds A alone."""
+    compare = meta.get("compare")
+    if header is None and compare is None:
+        return None
+    if inside:
+        raise _fail("network B holds a network B of its own")
+    if header is None or compare is None:
+        raise _fail("network B without its title, or a title without network B")
+    if header.dtype != np.uint8 or len(header.shape) != 1:
+        raise _fail("network B is not stored as bytes")
+    return printable(_text(_table(compare, "compare").get("title"), "B's title"), 300)
 
 
 def _check_directory(f) -> None:

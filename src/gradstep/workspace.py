@@ -29,7 +29,7 @@ from gradstep.lesson import Lesson
 from gradstep.live import LiveTrainer
 from gradstep.names import trainer_names
 from gradstep.pair import Lockstep, copy_of
-from gradstep.session import SUFFIX, load_session, save_session, session_bytes
+from gradstep.session import SUFFIX, open_session, save_session, session_bytes
 from gradstep.undo import UndoStack
 
 RUN = "training run"
@@ -89,8 +89,8 @@ class Workspace:
 
     @classmethod
     def from_session(cls, path, pace="lesson") -> Workspace:
-        trainer, lesson = load_session(path)
-        return cls(trainer, lesson, path, pace)
+        trainer, lesson, compare = open_session(path)
+        return cls(trainer, lesson, path, pace, compare)
 
     # ---- reading -------------------------------------------------------------------------
     @property
@@ -254,8 +254,8 @@ class Workspace:
 
     def open_session(self, text) -> Path:
         path = self.reads.path(text, "session")
-        trainer, lesson = self._read(load_session, path)
-        self.replace(trainer, lesson, path)
+        trainer, lesson, compare = self._read(open_session, path)
+        self.replace(trainer, lesson, path, compare)
         return path
 
     def _read(self, load, path):
@@ -286,12 +286,13 @@ class Workspace:
         return self.lesson.stem
 
     def save(self, text=None) -> Path:
-        """Save the session (to the file it came from, or to `text`); the path written."""
+        """Save the session, A and B when there are two (to the file it came from, or to
+        `text`); the path written."""
         path = self.path if text is None else writable_path(text, SUFFIX)
         if path is None:
             raise GradstepError("no file name to save to")
         with self.hold():
-            save_session(path, self.trainer, self.lesson)
+            save_session(path, self.trainers[0], self.lesson, compare=self._compare())
             self.mark_saved()
         self.path = path
         return path
@@ -300,7 +301,12 @@ class Workspace:
         """The session file's bytes, written nowhere, and the state to hand mark_saved once the
         person has them (a browser download)."""
         with self.hold():
-            return session_bytes(self.trainer, self.lesson), self._fingerprint()
+            return session_bytes(self.trainers[0], self.lesson, self._compare()), \
+                self._fingerprint()
+
+    def _compare(self):
+        """(B, its title) for a session file, or None with A alone."""
+        return (self.trainers[1], self.compare_title) if self.comparing else None
 
     def export_bytes(self, kind: str, content: str | None = None) -> bytes:
         """An export of the active network, rendered, written nowhere: "weights" (JSON),

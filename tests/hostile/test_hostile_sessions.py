@@ -50,7 +50,7 @@ def header_only(shape, descr="<f8", version=1) -> bytes:
 
 def pack(path, members: dict, method=zipfile.ZIP_STORED):
     """A zip of {name: bytes | array | meta dict | meta text}, as np.savez lays it out."""
-    with zipfile.ZipFile(path, "w", method) as z:
+    with zipfile.ZipFile(path, "w", method) as z:  # a path or a binary file
         for name, value in members.items():
             if isinstance(value, dict):
                 value = np.array(json.dumps(value))
@@ -368,3 +368,54 @@ def test_regression_targets_of_the_wrong_rank(tmp_path, refuse):
         bad = pack(tmp_path / "bad.npz", {**arrays, name: y})
         refused(bad)
         refuse("train", bad)
+
+
+# ---- network B inside a session --------------------------------------------------------------
+
+def b_bytes(good) -> np.ndarray:
+    """A real session's bytes, as network B is kept inside A's."""
+    buffer = io.BytesIO()
+    pack(buffer, {"meta": good[1], **good[0]})
+    return np.frombuffer(buffer.getvalue(), np.uint8)
+
+
+def with_b(meta, title="B"):
+    return patched(meta, "compare", {"title": title})
+
+
+def test_a_good_b_opens_beside_a(tmp_path, good):
+    from gradstep.session import open_session
+    opened = open_session(session(tmp_path, good, meta=with_b(good[1], "faster"),
+                                  compare=b_bytes(good)))
+    assert opened.compare[1] == "faster"
+    assert opened.compare[0].network.params.tobytes() == opened.trainer.network.params.tobytes()
+
+
+@pytest.mark.parametrize("case", ["no title", "no member", "floats", "a matrix", "garbage",
+                                  "b in b", "a bad b", "title not text"])
+def test_a_bad_b_is_refused_in_one_line(tmp_path, good, case):
+    meta, member = with_b(good[1]), b_bytes(good)
+    if case == "no title":
+        meta = good[1]
+    elif case == "no member":
+        member = None
+    elif case == "floats":
+        member = member.astype(float)
+    elif case == "a matrix":
+        member = member[:len(member) // 2 * 2].reshape(2, -1)
+    elif case == "garbage":
+        member = np.frombuffer(b"PK not a zip at all" * 10, np.uint8)
+    elif case == "b in b":
+        inner = io.BytesIO()
+        pack(inner, {"meta": with_b(good[1]), **good[0], "compare": member})
+        member = np.frombuffer(inner.getvalue(), np.uint8)
+    elif case == "a bad b":
+        inner = io.BytesIO()
+        pack(inner, {"meta": patched(good[1], "trainer.position", -1), **good[0]})
+        member = np.frombuffer(inner.getvalue(), np.uint8)
+    elif case == "title not text":
+        meta = patched(good[1], "compare", {"title": ["not", "text"]})
+    extra = {} if member is None else {"compare": member}
+    message = refused(session(tmp_path, good, meta=meta, **extra))
+    if case in ("garbage", "b in b", "a bad b"):
+        assert "network B" in message, message

@@ -582,3 +582,28 @@ async def test_monkey(tmp_path, monkeypatch):
             app.open_scenario(name)
             await monkey(pilot, rng, presses=25)
             check_alive_and_consistent(app)
+
+
+async def test_a_session_saved_with_b_opens_with_both_side_by_side(tmp_path):
+    from gradstep.tui.widgets.output_view import OutputView
+    path = tmp_path / "pair.gradstep.npz"
+    app = make_app("circle")
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.press("B")
+        await wait_for(pilot, lambda: app.workspace.comparing, what="B")
+        await pilot.press("b", "plus", "n")      # B differs from A by one weight
+        await pilot.pause()
+        await save_as(pilot, path)
+        saved = [t.network.params.copy() for t in app.workspace.trainers]
+    opened = make_app("xor")
+    async with opened.run_test(size=(120, 36)) as pilot:
+        await press_in(pilot, TextPrompt, "ctrl+o")
+        await submit(pilot, str(path))
+        await main_screen(pilot)
+        await pilot.pause()
+        assert opened.workspace.comparing and not opened.workspace.unsaved
+        for t, params_then in zip(opened.workspace.trainers, saved):
+            np.testing.assert_array_equal(t.network.params, params_then)
+        output = opened.query_one(OutputView)
+        assert output.query_one("#output-heatmap-b").display
+        assert "A:" in str(opened.query_one("#status").render())
