@@ -6,6 +6,10 @@ the data keep their own seed. Where a lesson gives a number that depends on the 
 range that all six runs fall in. The screen's mean|a| and ‖∇‖ are of the last batch; where a
 lesson claims something of all the data, it is computed here from all of it. A lesson's "after
 five seconds" is an epoch count at the scenario's pace (epochs per second).
+
+A side-by-side scenario ([compare]) is trained as the app and `gradstep train` train it: A and B
+in lockstep (`Lockstep([a, b])`), on the same data and batches, and every claim about A and about
+B is checked for each seed.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ import pytest
 from gradstep.edits import ChangeSettings, Reinitialize
 from gradstep.model import activations
 from gradstep.model.readouts import Readouts
+from gradstep.pair import Lockstep
 from gradstep.scenarios import list_presets, load_scenario
 from gradstep.training import Evaluation
 
@@ -76,11 +81,39 @@ def train(trainer, epochs) -> Run:
     return Run(trainer, tuple(frames))
 
 
+def train_side_by_side(trainers, epochs) -> tuple[Run, ...]:
+    """Train A and B in lockstep epoch by epoch (the same steps as
+    Lockstep(trainers).run(epochs=epochs)), keeping each one's frames; one that diverges keeps
+    its frames up to its last epoch, the other goes on."""
+    pair = Lockstep(trainers)
+    frames = [[frame(t)] for t in trainers]
+    for _ in range(epochs):
+        going = [not t.diverged for t in trainers]
+        pair.run(epochs=1)
+        for kept, t, was_going in zip(frames, trainers, going):
+            if was_going:
+                kept.append(frame(t))
+        if pair.diverged:
+            break
+    return tuple(Run(t, tuple(kept)) for t, kept in zip(trainers, frames))
+
+
 @functools.cache
 def run(name, seed, epochs=None) -> Run:
-    """The scenario trained for its epochs (or `epochs`), once per test session."""
+    """The scenario trained for its epochs (or `epochs`), once per test session: a single
+    scenario's network, or A of a side-by-side one trained beside B."""
     scenario = load_scenario(name)
+    if scenario.compare is not None:
+        return runs(name, seed, epochs)[0]
     return train(scenario.build(seed=seed), epochs or scenario.settings.epochs)
+
+
+@functools.cache
+def runs(name, seed, epochs=None) -> tuple[Run, Run]:
+    """A side-by-side scenario's A and B trained in lockstep for its epochs (or `epochs`)."""
+    scenario = load_scenario(name)
+    assert scenario.compare is not None, f"{name} has no [compare]"
+    return train_side_by_side(scenario.build_all(seed=seed), epochs or scenario.settings.epochs)
 
 
 def changed(name, seed, *edits, epochs=None) -> Run:
@@ -214,14 +247,28 @@ def test_plane(seed):
 
 @lesson("sum-to-one")
 def test_sum_to_one(seed):
-    r = run("sum-to-one", seed)
-    assert all(abs(f.readouts.sum - 1) < 1e-9 and (f.weights[0] >= 0).all() for f in r.frames)
-    best, _ = optimum(r)
+    a, b = runs("sum-to-one", seed)
+    scenario = load_scenario("sum-to-one")
+    assert scenario.network == load_scenario("plane").network.replace(seed=scenario.network.seed)
+    assert scenario.compare.network == scenario.network.replace(constraint="simplex")
+    assert a.end.epoch == b.end.epoch == 40
+    # A: the learned column meets the optimum; Σw about 4.83, 8.93 with the bias
+    best, best_bias = optimum(a)
     assert abs(best.sum() - 4.83) < 0.01
-    w, b = weights_of(r.end), r.end.biases[0][0]
-    assert abs(w[0] - 0.98) < 0.01 and w[1] < 0.03 and abs(b - 4.4) < 0.05
-    loss, plane = r.end.evaluation.train_loss, run("plane", seed).end.evaluation.train_loss
-    assert abs(loss - 2.26) < 0.01 and abs(plane - 0.0095) < 0.0005 and loss > 200 * plane
+    w, bias = weights_of(a.end), a.end.biases[0][0]
+    assert np.abs(w - best).max() < 0.005 and abs(bias - best_bias) < 0.005
+    assert abs(a.end.readouts.sum - 4.83) < 0.01 and abs(a.end.readouts.sum + bias - 8.93) < 0.01
+    # B: Σw 1.000 at every step, x1 about 0.98, x2 almost none, the bias about 4.4
+    assert all(abs(f.readouts.sum - 1) < 1e-9 and (f.weights[0] >= 0).all() for f in b.frames)
+    w, bias = weights_of(b.end), b.end.biases[0][0]
+    assert abs(w[0] - 0.98) < 0.01 and w[1] < 0.03 and abs(bias - 4.4) < 0.05
+    # the loss curves part within two seconds; B's stalls near 2.26, over 200 times A's 0.0095
+    loss_a = [f.evaluation.train_loss for f in a.frames]
+    loss_b = [f.evaluation.train_loss for f in b.frames]
+    assert loss_b[2 * 4] > 10 * loss_a[2 * 4]
+    assert all(abs(v - 2.26) < 0.02 for v in loss_b[5 * 4:])  # stalled from five seconds on
+    assert abs(loss_b[-1] - 2.26) < 0.01 and abs(loss_a[-1] - 0.0095) < 0.0005
+    assert loss_b[-1] > 200 * loss_a[-1]
 
 
 # --- house-prices, standardize --------------------------------------------------------------------
