@@ -116,15 +116,6 @@ def runs(name, seed, epochs=None) -> tuple[Run, Run]:
     return train_side_by_side(scenario.build_all(seed=seed), epochs or scenario.settings.epochs)
 
 
-def changed(name, seed, *edits, epochs=None) -> Run:
-    """The scenario as a person changes it before pressing r: edits applied, then trained."""
-    scenario = load_scenario(name)
-    trainer = scenario.build(seed=seed)
-    for edit in edits:
-        trainer.apply(edit)
-    return train(trainer, epochs or scenario.settings.epochs)
-
-
 def full_activations(net, weights, biases, x):
     """Every layer's activations on all of x, for the given weights (the network untouched)."""
     out, a = [], x
@@ -290,7 +281,10 @@ def test_house_prices(seed):
 
 @lesson("standardize")
 def test_standardize(seed):
-    r = run("standardize", seed)
+    scenario = load_scenario("standardize")
+    assert scenario.compare.settings == scenario.settings.changed(standardize=True)
+    r, fixed = runs("standardize", seed)
+    # A, raw: one step, then "diverged at step 2"
     t = r.trainer
     assert t.diverged and t.step_count == 1 and t.status.startswith("diverged at step 2")
     x = np.vstack([t.raw_train.x, t.raw_test.x])
@@ -300,13 +294,24 @@ def test_standardize(seed):
     square_feet = t.network.weights[0][1, 0]
     assert abs(best[1] - 103) < 1 and square_feet > 10_000_000 and square_feet > 1e5 * best[1]
     assert t.readouts().layers[0].grad_norm > 1e13
-    # s, standardize = yes, Apply, x, r: the same learning rate trains
-    fixed = changed("standardize", seed, ChangeSettings({"standardize": True}), Reinitialize())
+    # B, standardized: the same learning rate trains to the end of the run
     assert not fixed.trainer.diverged and fixed.trainer.settings.learning_rate == 0.05
+    assert fixed.end.epoch == scenario.settings.epochs
     loss = [f.evaluation.train_loss for f in fixed.frames]
     assert loss[0] > 200 * loss[4 * 2] and loss[4 * 2] < 1.05 * min(loss)
     best, _ = optimum(fixed)
     assert np.all(np.abs(weights_of(fixed.end) - best) < 0.06 * best)
+
+
+def test_side_by_side_epoch_by_epoch_is_one_run():
+    """The lesson tests' frames come from the steps `gradstep train` takes, also once A stops."""
+    for name in ("standardize", "sum-to-one"):
+        scenario = load_scenario(name)
+        trainers = scenario.build_all()
+        Lockstep(trainers).run(epochs=scenario.settings.epochs)
+        for whole, by_epoch in zip(trainers, runs(name, None)):
+            assert whole.step_count == by_epoch.trainer.step_count
+            np.testing.assert_array_equal(whole.network.params, by_epoch.trainer.network.params)
 
 
 # --- l1-sparsity -------------------------------------------------------------------------------

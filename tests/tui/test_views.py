@@ -111,6 +111,17 @@ async def test_b_and_shift_b_compare_a_copy_and_switch_what_the_keys_edit():
         assert "A:" in str(app.query_one("#status").render())
 
 
+async def test_when_a_diverges_b_goes_on_and_the_status_counts_b_s_steps():
+    app = app_on("standardize")               # A raw diverges at step 2; B standardized trains
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.press("n", "n")
+        await pilot.pause()
+        a, b = app.workspace.trainers
+        assert a.diverged and a.step_count == 1 and b.step_count == 2 * b.steps_per_epoch
+        status = str(app.query_one("#status").render())
+        assert f"step {b.step_count}  epoch 2" in status and "diverged at step 2" in status
+
+
 async def test_less_and_greater_walk_the_pace_ladder():
     app = app_on("circle")
     async with app.run_test(size=(120, 36)) as pilot:
