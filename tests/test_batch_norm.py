@@ -677,8 +677,7 @@ def test_the_scenario_is_deep_normalized_with_free_weights_and_batch_norm():
     assert bn.lesson.watch and bn.lesson.pace and bn.lesson.focus
     text = bn.description
     for claim in ("Σw wanders far from 1", "above 2 in some layers and below 0 in others",
-                  "mean|a| stays above 0.5", "within 0.5", "0.5 to 1.2", "below 0.001 by W6",
-                  "variance about γ²", "test accuracy 95% or more", "B's below 0.3",
+                  "0.5 to 1.2", "about γ²", "below 0.001 by W6", "test accuracy 95% or more",
                   "B's reads 1.000 in every layer", "B's ends at 49%",
                   "normalise the signals, not the weights"):
         assert claim in text
@@ -701,7 +700,7 @@ def test_every_hidden_signal_keeps_mean_near_0_and_variance_near_1(seed):
     t = lesson(seed)
     hidden = t.readouts().layers[:-1]
     assert len(hidden) == 8
-    for r in hidden:
+    for r in hidden:  # var z 0.5-1.2 (the lesson's claim); mean z near 0, mean|a| above 0.5
         assert abs(r.signal_mean) < 0.5 and 0.5 < r.signal_var < 1.2
         assert r.mean_abs_activation > 0.5
         # mean β, variance γ², up to the last step's update (the signal is the last batch's,
@@ -719,7 +718,7 @@ def test_b_with_weights_on_a_budget_fades_and_stays_a_coin_toss(seed):
     var = [r.signal_var for r in layers[:-1]]
     assert all(later < earlier for earlier, later in zip(var, var[1:]))  # layer after layer
     assert var[6] < 1e-3 and var[7] < 1e-3                        # below 0.001 by W6
-    assert all(r.mean_abs_activation < 0.3 for r in layers[:-1])
+    assert all(r.mean_abs_activation < 0.3 for r in layers[:-1])  # the signal itself fades
     assert accuracy[-1] == pytest.approx(0.49)                    # a coin toss at the end
 
 
