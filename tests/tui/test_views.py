@@ -122,6 +122,22 @@ async def test_when_a_diverges_b_goes_on_and_the_status_counts_b_s_steps():
         assert f"step {b.step_count}  epoch 2" in status and "diverged at step 2" in status
 
 
+async def test_a_resize_keeps_both_networks_in_the_output_caption():
+    app = app_on("sum-to-one")                # regression: a table of predictions, resized
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.press("n")
+        await pilot.pause()
+        output = app.query_one(OutputView)
+        assert output.mode == "table"
+        caption = lambda: str(output.query_one("#output-caption").render())  # noqa: E731
+        assert "A mse" in caption() and "B mse" in caption()
+        await pilot.press("l")                # the lesson whole: the panes below resize
+        await pilot.pause()
+        await pilot.resize_terminal(110, 34)
+        await pilot.pause()
+        assert "A mse" in caption() and "B mse" in caption()
+
+
 async def test_less_and_greater_walk_the_pace_ladder():
     app = app_on("circle")
     async with app.run_test(size=(120, 36)) as pilot:
