@@ -10,12 +10,13 @@ import sys
 from pathlib import Path
 from unittest import mock
 
+import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from gradstep import cli
-from gradstep.scenarios import list_presets, presets_dir
+from gradstep.scenarios import list_presets, load_scenario, presets_dir
 
 PRESETS = [scenario.name for scenario in list_presets()]
 
@@ -101,8 +102,17 @@ def test_train_json_diverged_has_nulls_not_nan(capsys):
     assert status == 0 and "NaN" not in out and "Infinity" not in out
     result = json.loads(out)
     assert result["diverged"] is True
-    # the guard stops before the weights overflow, so the kept weights still evaluate
-    assert result["test_loss"] is None or isinstance(result["test_loss"], float)
+    # the guard stops before the weights overflow, so the kept weights still evaluate: the
+    # losses are the (huge but finite) mse of those weights, here computed by hand
+    from gradstep.scenarios.data import load_data
+    scenario = load_scenario("standardize")
+    train, test = load_data(scenario.data, scenario.path.parent, "standardize")
+    (layer,) = result["layers"]
+    w, b = np.array(layer["weights"]), np.array(layer["biases"])
+    for split, key in ((train, "train_loss"), (test, "test_loss")):
+        assert isinstance(result[key], float) and math.isfinite(result[key])
+        expected = np.mean((np.array(split.x) @ w + b - np.array(split.y)) ** 2)
+        assert result[key] == pytest.approx(expected, rel=1e-9)
 
 
 def test_train_accepts_a_toml_path(capsys):

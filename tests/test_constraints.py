@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import event, example, given, settings
 from hypothesis import strategies as st
 
 from gradstep.errors import EditError
@@ -19,6 +19,7 @@ matrices = st.integers(1, 6).flatmap(lambda n: st.integers(1, 4).flatmap(
 @given(matrices, st.sampled_from(CONSTRAINTS))
 def test_enforce_satisfies_every_constraint(w, kind):
     assert satisfied(enforce(w, kind), kind)
+    assert holds(enforce(w, kind), kind)
 
 
 @given(matrices)
@@ -42,18 +43,56 @@ edits = st.lists(st.tuples(
     st.floats(-3, 3)), max_size=25)
 
 
-@settings(max_examples=60, deadline=None)
+def holds(w, kind, tol=1e-6):
+    """The constraint, checked here in plain numpy (independently of `satisfied`)."""
+    if kind == "nonnegative":
+        return w.min() >= -tol
+    if kind == "sum-to-one":
+        return all(abs(sum(w[:, j]) - 1.0) <= tol * w.shape[0] for j in range(w.shape[1]))
+    if kind == "simplex":
+        return w.min() >= -tol and holds(w, "sum-to-one", tol)
+    if kind == "layer-simplex":
+        return w.min() >= -tol and abs(w.sum() - 1.0) <= tol * w.size
+    return True
+
+
+def network_state(net):
+    return (list(net.sizes), net.params.tobytes(),
+            [None if f is None else f.tobytes() for f in net.frozen])
+
+
+# edits a constraint may refuse: a freeze that leaves a group no room, a smaller layer whose
+# remaining weights in some group are all frozen, or a new value for a frozen weight that the
+# constraint cannot take; every other edit here must be made
+MAY_BE_REFUSED = {"freeze", "resize", "set frozen"}
+
+
+@settings(max_examples=300, deadline=None)
 @given(st.sampled_from(CONSTRAINTS[1:]), edits)
+# frozen weights under `nonnegative`: new weights drawn beside a frozen one, and a negative
+# value typed beside a frozen one (always run, whatever hypothesis draws)
+@example("nonnegative", [("freeze", 0, 0, 0, 0.0), ("resize", 0, 4, 0, 0.0)])
+@example("nonnegative", [("freeze", 0, 0, 0, 0.0), ("set", 0, 1, 0, -2.0)])
 def test_constraints_hold_after_steps_and_edits(kind, actions):
     net = Network([3, 4, 2, 1], "tanh", init="normal", constraint=kind, seed=1)
     t = trainer((3, 4, 2, 1), regression(d=3, k=1), network=net, learning_rate=0.5)
+    refused = made = 0
     for action, a, b, c, value in actions:
+        before = network_state(net)
+        what = action
+        frozen_values = [w[f].copy() if f is not None else None
+                         for w, f in zip(net.weights, net.frozen)]
         try:
             if action == "step":
                 t.run(steps=a + 1)
+                for w, f, old in zip(net.weights, net.frozen, frozen_values):
+                    if f is not None:  # a step never moves a frozen weight
+                        np.testing.assert_array_equal(w[f], old)
             elif action == "set":
                 layer = a % net.depth
-                t.apply(SetWeight(layer, b % net.sizes[layer], c % net.sizes[layer + 1], value))
+                i, j = b % net.sizes[layer], c % net.sizes[layer + 1]
+                what = "set frozen" if net.is_frozen(layer, i, j) else "set"
+                t.apply(SetWeight(layer, i, j, value))
             elif action == "freeze":
                 layer = a % net.depth
                 t.apply(Freeze(layer, b % net.sizes[layer], c % net.sizes[layer + 1], True))
@@ -63,10 +102,16 @@ def test_constraints_hold_after_steps_and_edits(kind, actions):
                 t.apply(InsertLayer(1 + a % net.depth, b + 1))
             elif action == "remove" and net.depth > 1:
                 t.apply(RemoveLayer(1 + a % (net.depth - 1)))
-        except EditError:
-            pass
+            made += action != "step"
+        except EditError as e:
+            refused += 1
+            assert what in MAY_BE_REFUSED, (what, str(e))
+            assert network_state(net) == before, action  # a refused edit changes nothing
         for w in net.weights:
-            assert satisfied(w, kind), (action, w)
+            assert holds(w, kind), (action, kind, w)
+            assert satisfied(w, kind), (action, kind, w)
+    event(f"refused {refused} of {refused + made} edits")
+    assert refused <= max(1, (refused + made) // 2), "most edits were refused"
 
 
 def test_frozen_weights_hold_their_value_under_a_constraint():
@@ -106,3 +151,51 @@ def test_freeze_that_leaves_no_room_is_refused():
     with pytest.raises(EditError):
         net.set_frozen(0, 1, 0, True)
     assert not net.is_frozen(0, 1, 0)
+
+
+# ---- the oracle: satisfied() says no to what breaks a constraint ---------------------------
+
+GOOD = {
+    "none": np.array([[-5.0, 2.0], [7.0, 0.0]]),
+    "nonnegative": np.array([[0.0, 2.0], [7.0, 0.1]]),
+    "sum-to-one": np.array([[-0.5, 0.25], [1.5, 0.75]]),
+    "simplex": np.array([[0.0, 0.25], [1.0, 0.75]]),
+    "layer-simplex": np.array([[0.1, 0.2], [0.3, 0.4]]),
+}
+BAD = {
+    "nonnegative": [np.array([[0.0, 2.0], [-0.01, 0.1]])],
+    "sum-to-one": [np.array([[0.5, 0.25], [0.6, 0.75]]), np.array([[0.5, 0.25], [0.5, 0.5]]),
+                   np.zeros((3, 1))],
+    "simplex": [np.array([[-0.5, 0.25], [1.5, 0.75]]),  # sums to 1, but negative
+                np.array([[0.5, 0.25], [0.6, 0.75]]),  # nonnegative, sums past 1
+                np.array([[0.2], [0.2]])],
+    "layer-simplex": [np.array([[0.25, 0.25], [0.25, 0.26]]),
+                      np.array([[-0.1, 0.3], [0.4, 0.4]]),
+                      GOOD["simplex"]],  # each column sums to 1: the whole sums to 2
+}
+
+
+@pytest.mark.parametrize("kind", CONSTRAINTS)
+def test_satisfied_says_yes_to_a_matrix_that_meets_the_constraint(kind):
+    assert satisfied(GOOD[kind], kind)
+    assert holds(GOOD[kind], kind)
+
+
+@pytest.mark.parametrize("kind, w", [(k, w) for k, ws in BAD.items() for w in ws])
+def test_satisfied_says_no_to_a_matrix_that_breaks_the_constraint(kind, w):
+    assert not satisfied(w, kind)
+    assert not holds(w, kind)
+
+
+def test_satisfied_has_a_tolerance_and_no_more():
+    w = np.array([[0.5], [0.5 + 1e-8]])
+    assert satisfied(w, "simplex") and satisfied(w, "sum-to-one")
+    w = np.array([[0.5], [0.5 + 1e-3]])
+    assert not satisfied(w, "simplex") and not satisfied(w, "sum-to-one")
+    assert satisfied(np.array([[-1e-9]]), "nonnegative")
+    assert not satisfied(np.array([[-1e-3]]), "nonnegative")
+
+
+@given(matrices, st.sampled_from(CONSTRAINTS))
+def test_satisfied_agrees_with_a_plain_numpy_check(w, kind):
+    assert bool(satisfied(w, kind)) == bool(holds(w, kind))

@@ -136,7 +136,7 @@ BAD_FILES = [
     (GOOD.replace("layers = [2, 1]", "layers = [2, 1]\nweights = [[[1.0], [nan]]]"), ["[network] weights", "finite"]),
     (GOOD.replace("layers = [2, 1]", "layers = [2, 1]\nbiases = [[0.0]]"), ["[network] biases", "weights too"]),
     (GOOD.replace("layers = [2, 1]", "layers = [2, 1]\nweights = [[[1.0], [2.0]]]\nbiases = [[0.0, 1.0]]"),
-     ["[network] biases", "layer 0", "1 numbers"]),
+     ["[network] biases", "layer 0", "1 number (finite"]),
     (GOOD.replace("epochs = 2", "epochs = 0"), ["[training] epochs", "from 1 to"]),
     (GOOD.replace("epochs = 2", "learning_rate = 0"), ["[training] learning_rate", "above 0"]),
     (GOOD.replace("epochs = 2", "learning_rate = -1"), ["[training] learning_rate", "above 0"]),

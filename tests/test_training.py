@@ -83,14 +83,49 @@ def test_frozen_weight_never_moves(optimizer):
     assert not np.array_equal(t.network.weights[1], trainer((3, 4, 1)).network.weights[1])
 
 
-def test_least_squares_is_the_exact_optimum_and_descent_approaches_it():
-    t = trainer((3, 1), regression(n=100), learning_rate=0.1, batch_size=100)
-    w, b = t.least_squares()
-    expected, *_ = np.linalg.lstsq(np.hstack([t.x_train, np.ones((100, 1))]), t.y_train, rcond=None)
-    np.testing.assert_allclose(np.vstack([w, b]), expected)
+def linear_data(n, coefficients, intercept, noise, seed):
+    from gradstep.scenarios.data import Dataset
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(n, len(coefficients))) * [1.0, 4.0, 0.5][:len(coefficients)] + 2.0
+    y = x @ np.array(coefficients).reshape(-1, 1) + intercept + noise * rng.normal(size=(n, 1))
+    return Dataset(x, y, "regression", 0, tuple(f"x{i}" for i in range(x.shape[1])), ("y",))
+
+
+def test_least_squares_recovers_noiseless_coefficients():
+    coefficients, intercept = [1.5, -0.25, 3.0], 0.75
+    data = linear_data(60, coefficients, intercept, 0.0, 1)
+    w, b = trainer((3, 1), data).least_squares()
+    np.testing.assert_allclose(w[:, 0], coefficients, rtol=1e-9)
+    np.testing.assert_allclose(b, [intercept], rtol=1e-9)
+    # standardized inputs: the same line, written in the scaled coordinates
+    w, b = trainer((3, 1), data, standardize=True).least_squares()
+    x = np.array(data.x)
+    mean, std = x.mean(axis=0), x.std(axis=0)
+    np.testing.assert_allclose(w[:, 0], np.array(coefficients) * std, rtol=1e-9)
+    np.testing.assert_allclose(b, [intercept + mean @ coefficients], rtol=1e-9)
+
+
+def test_least_squares_solves_the_normal_equations():
+    data = linear_data(100, [0.5, 2.0, -1.0], -3.0, 0.7, 2)
+    x, y = np.array(data.x), np.array(data.y)
+    w, b = trainer((3, 1), data).least_squares()
+    ones = np.hstack([x, np.ones((100, 1))])
+    beta = np.linalg.solve(ones.T @ ones, ones.T @ y)  # (XᵀX) β = Xᵀy, by hand
+    np.testing.assert_allclose(np.vstack([w, b]), beta, rtol=1e-9)
+    no_bias = trainer((3, 1), data, network=Network([3, 1], bias=False))
+    w, b = no_bias.least_squares()
+    np.testing.assert_allclose(w, np.linalg.solve(x.T @ x, x.T @ y), rtol=1e-9)
+    np.testing.assert_array_equal(b, [0.0])
+    data = regression(n=100)  # well conditioned: gradient descent on the mse gets there
+    t = trainer((3, 1), data, learning_rate=0.1, batch_size=100)
     t.run(steps=2000)
-    np.testing.assert_allclose(t.network.weights[0], w, atol=1e-3)
+    ones = np.hstack([np.array(data.x), np.ones((100, 1))])
+    beta = np.linalg.solve(ones.T @ ones, ones.T @ np.array(data.y))
+    np.testing.assert_allclose(t.least_squares()[0], beta[:3], rtol=1e-9)
+    np.testing.assert_allclose(t.network.weights[0], beta[:3], atol=1e-3)
+    np.testing.assert_allclose(t.network.biases[0], beta[3], atol=1e-3)
     assert trainer((3, 4, 1)).least_squares() is None
+    assert trainer((3, 1), data, loss="mae").least_squares() is None
 
 
 def test_standardize_gives_zero_mean_unit_std_on_the_training_split():

@@ -21,7 +21,7 @@ def writable_path(text, suffix=""):
     path = Path(text).expanduser()
     if path.is_dir():
         raise GradstepError(f"{path} is a folder: add a file name")
-    if suffix and not path.name.endswith(suffix.rsplit(".", 1)[-1]):
+    if suffix and not path.name.endswith("." + suffix.rsplit(".", 1)[-1]):
         path = path.with_name(path.name + suffix)
     folder = path.parent
     if not folder.is_dir():

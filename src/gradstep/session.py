@@ -128,8 +128,8 @@ def load_session(path):
     except GradstepError as e:
         raise SessionError(f"{path}: {e}") from None
     except (OSError, EOFError, ValueError, KeyError, TypeError, IndexError, AttributeError,
-            zipfile.BadZipFile, json.JSONDecodeError, UnicodeDecodeError, RuntimeError,
-            NotImplementedError) as e:
+            OverflowError, zipfile.BadZipFile, json.JSONDecodeError, UnicodeDecodeError,
+            RuntimeError, NotImplementedError) as e:
         text = getattr(e, "strerror", None) or str(e)
         reason = text.splitlines()[0] if text else type(e).__name__
         raise SessionError(f"{path}: not a readable gradstep session ({reason})") from None
@@ -148,9 +148,12 @@ def _build(arrays):
     rng_state = n.pop("rng_state")
     train, test = (_dataset(arrays[f"{s}_x"], arrays[f"{s}_y"], d, arrays.get(f"{s}_points"))
                    for s in ("train", "test"))
+    if test.x.shape[1:] != train.x.shape[1:] or test.y.shape[1:] != train.y.shape[1:]:
+        raise ValueError("the test split does not match the training split")
     network = NetworkSpec.from_mapping(n).build()
     params = arrays["params"]
-    if params.shape != network.params.shape or not np.all(np.isfinite(params)):
+    if params.shape != network.params.shape or params.dtype.kind != "f" \
+            or not np.all(np.isfinite(params)):
         raise ValueError("the weights do not match the network's shape or are not finite")
     frozen = [None] * network.depth
     for l in meta["frozen_layers"]:
@@ -171,10 +174,20 @@ def _build(arrays):
             state = _like(arrays["optimizer_buf"], params)
         elif opt["name"] == "adam":
             state = (_like(arrays["optimizer_m"], params), _like(arrays["optimizer_v"], params),
-                     int(opt["adam_steps"]))
+                     _count(opt["adam_steps"], "Adam's step count"))
+    step_count = _count(t["step_count"], "the step count")
+    epoch_count = _count(t["epoch_count"], "the epoch count")
     history = arrays["history"].astype(float)
     if history.ndim != 2 or history.shape[0] != len(History.COLUMNS):
         raise ValueError("the loss history has the wrong shape")
+    steps = history[0]
+    if not (np.all(np.isfinite(steps)) and np.all(np.diff(steps) >= 0)
+            and (not len(steps) or 0 <= steps[0] and steps[-1] <= step_count)):
+        raise ValueError("the loss history's steps are out of order or out of range")
+    edits = meta["history"]["edits"]
+    if not isinstance(edits, list) or not all(
+            type(e) is int and 0 <= e <= step_count for e in edits):
+        raise ValueError("the edits are not steps of this session")
     order = arrays.get("order")
     n_train = len(train)
     if order is not None and (order.shape != (n_train,) or
@@ -183,6 +196,8 @@ def _build(arrays):
     position = int(t["position"])
     if not 0 <= position <= n_train:
         raise ValueError("the position in the epoch is out of range")
+    if order is None and position < n_train:
+        raise ValueError("the epoch under way has no order")
     losses = arrays.get("batch_loss")
     stride = int(meta["history"].get("loss_stride", 1))
     if stride < 1 or (losses is not None and losses.ndim != 1):
@@ -194,7 +209,7 @@ def _build(arrays):
     last_loss = t["last_loss"]
     trainer.restore(Snapshot(
         network=network_snap, settings=settings, optimizer=(opt["name"], state),
-        step_count=int(t["step_count"]), epoch_count=int(t["epoch_count"]), position=position,
+        step_count=step_count, epoch_count=epoch_count, position=position,
         order=order, rng_state=t["rng_state"], diverged=bool(t["diverged"]),
         status=str(t["status"]), last_loss=math.nan if last_loss is None else float(last_loss),
         history=full, history_mark=full.mark()))
@@ -235,18 +250,30 @@ def _running(arrays, network):
     return {"running": running, "tracked": tracked.astype(np.int64)}
 
 
+def _count(value, what):
+    """A whole number of 0 or more from the metadata; ValueError otherwise."""
+    if type(value) is not int or value < 0:
+        raise ValueError(f"{what} is not a whole number of 0 or more")
+    return value
+
+
 def _like(state, params):
-    if state.shape != params.shape or not np.all(np.isfinite(state)):
+    if state.shape != params.shape or state.dtype.kind != "f" or not np.all(np.isfinite(state)):
         raise ValueError("the optimizer state does not match the weights")
     return state
 
 
 def _dataset(x, y, d, points=None):
-    if x.ndim != 2 or len(x) != len(y) or not np.all(np.isfinite(x)):
+    if x.ndim != 2 or y.ndim < 1 or len(x) != len(y) or x.dtype.kind not in "fiu" \
+            or not np.all(np.isfinite(x)):
         raise ValueError("the stored data is malformed")
     if d["task"] == "classification":
-        if y.dtype.kind not in "iu" or (len(y) and (y.min() < 0 or y.max() >= d["n_classes"])):
+        if y.ndim != 1 or y.dtype.kind not in "iu" or (len(y) and (y.min() < 0 or
+                                                                   y.max() >= d["n_classes"])):
             raise ValueError("the stored class labels are malformed")
+    elif d["task"] != "regression" or y.ndim != 2 or y.dtype.kind not in "fiu" \
+            or not np.all(np.isfinite(y)):
+        raise ValueError("the stored targets are malformed")
     image = d.get("image")
     if image is not None and (len(image) != 2 or int(image[0]) * int(image[1]) != x.shape[1]):
         raise ValueError("the stored picture shape does not match the inputs")

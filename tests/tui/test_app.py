@@ -162,10 +162,17 @@ async def test_divergence_is_reported_in_the_status_line():
 async def test_training_keys_do_nothing_behind_a_modal():
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("space")  # step 1, so that neither a step nor a reset goes unseen
+        await pilot.pause()
+        params = app.trainer.network.params.copy()
         await pilot.press("question_mark")
         await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen), what="help")
-        await pilot.press("space", "n", "x")
-        assert app.trainer.step_count == 0
+        for key in ("space", "n", "x"):
+            await pilot.press(key)
+            await pilot.pause()
+            assert app.trainer.step_count == 1 and app.trainer.epoch_count == 0, key
+            np.testing.assert_array_equal(app.trainer.network.params, params)
+            assert isinstance(app.screen, HelpScreen)
 
 
 # ---- the weights grid -------------------------------------------------------------------
@@ -510,13 +517,18 @@ async def test_command_palette_runs_an_action():
 
 
 async def test_q_quits_with_status_zero():
+    from gradstep.tui.screens.unsaved import UnsavedChanges
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("r")
+        await wait_for(pilot, lambda: app.trainer.step_count > 0, what="a step")
         await pilot.press("q")
-        await pilot.pause()
-        await pilot.press("d")  # the run is unsaved work: q asks first; d quits without saving
-        await pilot.pause()
+        # the run is unsaved work: q pauses it and asks first
+        await wait_for(pilot, lambda: isinstance(app.screen, UnsavedChanges), what="the question")
+        assert not app.running and app.return_code is None
+        assert "unsaved changes" in str(app.screen.query_one("Label").render())
+        await pilot.press("d")  # d quits without saving
+        await wait_for(pilot, lambda: app.return_code is not None, what="the exit")
     assert app.return_code == 0
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from textual.widgets import Input, Label
 
@@ -494,9 +494,20 @@ def test_mutated_scenario_files_fail_only_with_scenario_errors(tmp_path_factory,
     path = folder / name
     path.write_bytes(bytes(raw))
     try:
-        load_scenario(path)
-    except ScenarioError:
-        pass
+        trainer = load_scenario(path).build()
+    except ScenarioError as error:
+        message = str(error)
+        assert message and "\n" not in message, message
+        assert str(path) in message, message  # it names the file
+        event("refused")
+        return
+    event("built")
+    # a mutation that still makes a scenario: it builds a trainer that trains
+    assert np.all(np.isfinite(trainer.network.params))
+    steps = trainer.run(steps=3)
+    assert steps == 3 or trainer.diverged
+    assert trainer.step_count == steps
+    assert np.all(np.isfinite(trainer.network.params))
 
 
 # ---- the monkey ---------------------------------------------------------------------------

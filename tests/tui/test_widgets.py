@@ -383,3 +383,21 @@ async def test_log_scale_after_linear_ticks_draws():
         plot.update_from(t)  # a second build: plotext would take the log of the logged ticks
         await pilot.pause()
         assert "log y" in screen_text(pilot.app)
+
+
+# ---- the status line ----------------------------------------------------------------------
+
+async def test_status_line_shows_the_rate_only_while_running():
+    from gradstep.tui.widgets.status_line import StatusLine
+    t = trainer()
+    line = StatusLine()
+    async with One(line).run_test(size=(120, 3)) as pilot:
+        line.update_from(t, running=True, rate=12345.6)
+        await pilot.pause()
+        assert "running 12,346 steps/s" in str(line.render())
+        line.update_from(t, running=True, rate=None)  # no rate measured yet
+        await pilot.pause()
+        assert "running" in str(line.render()) and "steps/s" not in str(line.render())
+        line.update_from(t, running=False, rate=12345.6)
+        await pilot.pause()
+        assert "running" not in str(line.render()) and "steps/s" not in str(line.render())

@@ -131,9 +131,12 @@ def matrices(value: Any, shapes: list[tuple[int, ...]], key: str, dtype) -> tupl
     """One array per weight layer, each of its shape, finite and within bounds; None if absent."""
     if value is None:
         return None
-    what = "matrix [i][j] (rows: inputs, columns: neurons)" if key == "weights" else "list"
+    one, many = ("matrix", "matrices") if key == "weights" else ("list", "lists")
+    what = f"{len(shapes)} {one if len(shapes) == 1 else many}"
+    if key == "weights":
+        what += " [i][j] (rows: inputs, columns: neurons)"
     if not isinstance(value, (list, tuple)) or len(value) != len(shapes):
-        raise _fail(key, f"must be a list of {len(shapes)} {what}s, one per weight layer, "
+        raise _fail(key, f"must be a list of {what}, one per weight layer, "
                          f"got {describe(value)}")
     arrays = []
     for layer, (shape, given) in enumerate(zip(shapes, value)):
@@ -143,12 +146,16 @@ def matrices(value: Any, shapes: list[tuple[int, ...]], key: str, dtype) -> tupl
             a = None
         ok = a is not None and a.shape == shape and bool(np.all(np.abs(a) <= MAX_ABS_VALUE))
         if not ok:
-            size = f"{shape[0]} rows of {shape[1]} numbers" if len(shape) == 2 else \
-                f"{shape[0]} numbers"
+            size = f"{_count(shape[0], 'row')} of {_count(shape[1], 'number')}" \
+                if len(shape) == 2 else _count(shape[0], "number")
             raise _fail(key, f"layer {layer} must be {size} (finite, within ±{MAX_ABS_VALUE:g}), "
                              f"got {describe(given)}")
         arrays.append(a.astype(dtype))
     return tuple(arrays)
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
 def check_batch_norm(value: Any, hidden: int) -> tuple[bool, ...]:

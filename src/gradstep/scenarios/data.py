@@ -495,6 +495,8 @@ def load_data(spec: Mapping[str, Any], base_dir: Path | None, where: str) -> tup
     data = _build(kind, spec, base_dir, where, rng)
     if spec["kind"] in PLANE_KINDS:
         data = _on_plane(data, spec, spec["kind"], where)
+    elif data.x.shape[1] == 2:  # any two inputs make a plane the heatmap can draw over
+        data = data.replace(points=data.x)
     if "image" in spec:
         data = _as_image(data, spec["image"], where)
     order = rng.permutation(len(data))

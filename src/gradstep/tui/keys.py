@@ -54,8 +54,8 @@ COMMAND_TABLE = [
     ("question_mark", "help", "Help", "all keys"),
     ("q", "quit", "Quit", "leave gradstep"),
 ]
-FOOTER_KEYS = {"space", "n", "r", "left_square_bracket", "right_square_bracket", "s",
-               "p", "u", "ctrl+s", "question_mark", "q"}  # l: the lesson box names it
+FOOTER_KEYS = {"space", "n", "r", "s", "p", "u", "question_mark", "q"}
+# the rest are in the help (?) and the palette (ctrl+p); the footer fits 80 columns
 ACTIONS = {action.split("(")[0] for _, action, _, _ in COMMAND_TABLE}
 
 

@@ -121,9 +121,11 @@ class OutputView(Vertical):
             self.query_one("#output-heatmap", HeatmapCanvas).show(first)
             if self.pair:
                 second.show(self.pair[1])
-            where = "x1 →, x2 ↑; orange − / blue +; dots: data"
+            axes = "x1 →, x2 ↑" if trainer.raw_train.features else \
+                "{} →, {} ↑".format(*trainer.raw_train.feature_names)
+            where = f"{axes}; orange − / blue +; dots: data"
             if trainer.is_classification and trainer.network.sizes[-1] > 1:
-                where = "x1 →, x2 ↑; colour: class, brightness: confidence"
+                where = f"{axes}; colour: class, brightness: confidence"
         else:
             self._set_mode("table")
             self._draw_table(trainer)
