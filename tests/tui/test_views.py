@@ -123,7 +123,7 @@ async def test_when_a_diverges_b_goes_on_and_the_status_counts_b_s_steps():
 
 
 async def test_a_resize_keeps_both_networks_in_the_output_caption():
-    app = app_on("sum-to-one")                # regression: a table of predictions, resized
+    app = app_on("l1-sparsity")               # six inputs: a table of predictions, resized
     async with app.run_test(size=(120, 36)) as pilot:
         await pilot.press("n")
         await pilot.pause()
