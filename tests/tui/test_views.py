@@ -138,6 +138,28 @@ async def test_a_resize_keeps_both_networks_in_the_output_caption():
         assert "A mse" in caption() and "B mse" in caption()
 
 
+async def test_a_resize_or_g_keeps_both_networks_in_the_plots():
+    app = app_on("sum-to-one")
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.press("n", "bracketright")
+        await pilot.pause()
+        loss, sums = app.query_one("#loss"), app.query_one(SumsPlot)
+        assert loss.pair and loss.title_text().startswith("A")
+        await pilot.press("l")                # the lesson whole: the plots resize
+        await pilot.pause()
+        await pilot.resize_terminal(110, 34)
+        await pilot.pause()
+        assert loss.pair and loss.title_text().startswith("A")
+        await pilot.press("g")                # another scale, drawn again
+        await pilot.pause()
+        assert loss.pair
+        await pilot.press("w")
+        await pilot.pause()
+        await pilot.resize_terminal(120, 36)
+        await pilot.pause()
+        assert sums.pair and "A: lines · B: dots" in sums.title_text()
+
+
 async def test_less_and_greater_walk_the_pace_ladder():
     app = app_on("circle")
     async with app.run_test(size=(120, 36)) as pilot:
