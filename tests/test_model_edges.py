@@ -126,12 +126,13 @@ def test_the_size_limit_counts_biases_and_says_how_much_memory():
     with pytest.raises(EditError) as info:
         net.resize(1, h)
     count = 22 * h + 1
-    assert f"{count:,} parameters (about {count * 8 * 4 / 1e6:,.0f} MB to train)" in str(info.value)
+    assert f"{count:,} parameters (their values, gradients and optimizer state alone would take " \
+        f"about {count * 8 * 4 / 1e6:,.1f} MB)" in str(info.value)
     assert f"the limit is {MAX_PARAMETERS:,}" in str(info.value)
     with pytest.raises(EditError, match="2,090,001 parameters"):
         Network([20, 1]).insert_layer(1, h)
     Network([20, 2, 1], bias=False).resize(1, h)  # without biases it fits
-    with pytest.raises(EditError, match=r"about 33 MB"):  # float32: 4 bytes, not 8
+    with pytest.raises(EditError, match=r"about 33\.4 MB"):  # float32: 4 bytes, not 8
         Network([20, 2, 1], dtype="float32").resize(1, h)
 
 

@@ -115,7 +115,7 @@ def test_bad_edits_raise_one_line_and_change_nothing(edit):
 
 def test_parameter_limit_says_how_much_memory():
     net = Network([2, 3, 1])
-    with pytest.raises(EditError, match=r"MB.*limit is 2,000,000"):
+    with pytest.raises(EditError, match=r"about [0-9.]+ [kMGT]B\); the limit is 2,000,000"):
         net.resize(1, 10**9)
     assert MAX_PARAMETERS == 2_000_000
 

@@ -116,7 +116,7 @@ def test_foreign_npz_and_truncated_session_are_refused(tmp_path):
     (tmp_path / "cut.npz").write_bytes(data[: len(data) // 2])
     with pytest.raises(SessionError):
         load_session(tmp_path / "cut.npz")
-    with pytest.raises(SessionError, match="No such file"):
+    with pytest.raises(SessionError, match="does not exist"):
         load_session(tmp_path / "missing.npz")
 
 

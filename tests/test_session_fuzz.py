@@ -195,7 +195,7 @@ def test_sessions_with_wrong_contents_load_whole_or_are_refused_in_one_line(tmp_
         event("refused")
         return
     event("loaded")
-    assert all(isinstance(part, str) for part in label)
+    assert all(isinstance(part, str) for part in (label.name, label.title, label.text))
     check_whole(t, tmp_path / "again.gradstep.npz")
 
 
@@ -204,5 +204,5 @@ def test_the_unchanged_sessions_load_whole(tmp_path, sessions):
         path = tmp_path / f"{name}.npz"
         np.savez(path, meta=np.array(json.dumps(meta)), **arrays)
         t, label = load_session(path)
-        assert label == (name, name.title(), "a lesson")
+        assert (label.name, label.title, label.text) == (name, name.title(), "a lesson")
         check_whole(t, tmp_path / "again.npz")

@@ -13,7 +13,8 @@
 
 A subcommand is one entry of COMMANDS: a function adding its arguments to a subparser and a
 function running it. Every bad input ends with exit status 2 and one line on stderr,
-`gradstep: error: ...`.
+`gradstep: error: ...` (control characters made visible). Ctrl-C and SIGTERM stop a run after
+its current step and keep it (interrupts.py): exit status 130 and 143.
 """
 
 from __future__ import annotations
@@ -30,10 +31,12 @@ from typing import Any
 
 import numpy as np
 
+from gradstep.budget import memory_budget
 from gradstep.errors import GradstepError
 from gradstep.names import trainer_names
 from gradstep.export import history_csv
-from gradstep.files import atomic_write_text, writable_path
+from gradstep.files import ReadOnlyError, atomic_write_text, writable_path
+from gradstep.interrupts import NAMES, Interrupted, Progress, Signals
 from gradstep.interchange.command import add_export, run_export
 from gradstep.session import load_session, save_session
 from gradstep.scenarios.scenario import DEFAULT_SCENARIO, list_presets, load_scenario
@@ -43,11 +46,13 @@ from gradstep.settings import check_learning_rate
 from gradstep.sweep import MAX_COPIES, check_size
 from gradstep.sweep import summary as sweep_summary
 from gradstep.sweep import train as train_together
+from gradstep.text import one_line, printable
 from gradstep.web.command import add_serve, check_root, run_serve
 
 PROG = "gradstep"
 MAX_STEPS = 100_000_000
 SHOWN_NEURON_SUMS = 8
+MAX_MESSAGE = 1000   # characters of an error line
 
 
 class UsageError(Exception):
@@ -104,7 +109,7 @@ def run_presets(args: argparse.Namespace) -> int:
     presets = list_presets()
     width = max((len(s.name) for s in presets), default=0)
     for scenario in presets:
-        print(f"{scenario.name:<{width}}  {scenario.title}")
+        print(f"{printable(scenario.name, 80):<{width}}  {printable(scenario.title, 200)}")
     return 0
 
 
@@ -125,12 +130,18 @@ def add_train(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--csv", metavar="FILE", help="write the loss history to FILE")
     parser.add_argument("--save", metavar="FILE",
                         help="save the whole session to FILE (.npz) when training ends")
+    parser.add_argument("--force", action="store_true",
+                        help="replace a read-only --save or --csv file (otherwise refused)")
+    parser.add_argument("--quiet", action="store_true",
+                        help="no progress line on stderr (shown only when stderr is a terminal)")
 
 
-def check_target(text: str, option: str) -> Path:
+def check_target(text: str, option: str, force: bool = False) -> Path:
     """An output path that can be written, checked before training starts."""
     try:
-        return writable_path(text)
+        return writable_path(text, force=force)
+    except ReadOnlyError as error:
+        raise UsageError(f"{option}: {error} (--force replaces it)") from None
     except GradstepError as error:
         raise UsageError(f"{option}: {error}") from None
 
@@ -156,35 +167,47 @@ def open_source(args: argparse.Namespace):
 
 
 def run_train(args: argparse.Namespace) -> int:
-    csv_path = check_target(args.csv, "--csv") if args.csv is not None else None
-    save_path = check_target(args.save, "--save") if args.save is not None else None
+    csv_path = check_target(args.csv, "--csv", args.force) if args.csv is not None else None
+    save_path = check_target(args.save, "--save", args.force) if args.save is not None else None
     args.compare = None
     trainer, lesson, default_epochs = open_source(args)
     target = trainer if args.compare is None else Lockstep([trainer, args.compare[0]])
-    if args.steps is not None:
-        target.run(steps=args.steps)
-    else:
-        target.run(epochs=args.epochs or default_epochs)
+    steps = args.steps if args.steps is not None else \
+        trainer.steps_for(args.epochs or default_epochs)
+    signals = args.signals
+    progress = Progress(trainer, steps, signals,
+                        enabled=not args.quiet and sys.stderr.isatty())
+    try:
+        with signals.run():
+            done = target.run(steps=steps, stop=progress)
+    finally:
+        progress.clear()
+    stopped = None
+    if signals.stop_requested:
+        stopped = f"stopped by {NAMES[signals.signum]} after {done:,} of {steps:,} steps"
     result = summarize(lesson.name, trainer)
     if args.compare is not None:
         result["compare"] = {"title": args.compare[1],
                              **summarize(lesson.name, args.compare[0])}
     if csv_path is not None:
-        write_history(csv_path, trainer)
+        write_history(csv_path, trainer, args.force)
     if save_path is not None:
         try:
-            save_session(save_path, trainer, lesson)
+            save_session(save_path, trainer, lesson, force=args.force)
         except GradstepError as error:
             raise UsageError(f"--save: {error}") from None
     if args.json:
         print(json.dumps(result, allow_nan=False))
     else:
-        print(render(lesson, trainer, result))
+        print(render(lesson, trainer, result, stopped))
         if args.compare is not None:
-            print(f"\nB: {args.compare[1]}")
+            print(f"\nB: {printable(args.compare[1], 300)}")
             print("\n".join(render(lesson, args.compare[0], result["compare"])
                             .splitlines()[1:]))
-    return 0
+    if stopped:
+        print(f"{PROG}: {stopped}; what was trained is shown"
+              + (" and written" if csv_path or save_path else ""), file=sys.stderr)
+    return signals.status
 
 
 def _finite(value: float) -> float | None:
@@ -236,9 +259,10 @@ def _number(value: float | None) -> str:
     return "—" if value is None else f"{value:.6g}"
 
 
-def render(lesson, trainer, result: dict[str, Any]) -> str:
-    """The human table: the run, then each layer's sums, then a linear network's weights."""
-    lines = [f"{lesson.name}: {lesson.title}"]
+def render(lesson, trainer, result: dict[str, Any], stopped: str | None = None) -> str:
+    """The human table: the run, then each layer's sums, then a linear network's weights.
+    Names and titles came from files: printed printable (no control characters)."""
+    lines = [f"{printable(lesson.name, 80)}: {printable(lesson.title, 200)}"]
     accuracy = result["accuracy"]
     figures = [
         ("steps", str(result["steps"])),
@@ -246,8 +270,10 @@ def render(lesson, trainer, result: dict[str, Any]) -> str:
         ("train loss", _number(result["train_loss"])),
         ("test loss", _number(result["test_loss"])),
         ("accuracy", "—" if accuracy is None else f"{accuracy:.1%}"),
-        ("status", trainer.status if trainer.diverged else "not diverged"),
+        ("status", printable(trainer.status, 300) if trainer.diverged else "not diverged"),
     ]
+    if stopped:
+        figures.append(("stopped", stopped))
     width = max(len(name) for name, _ in figures)
     lines += [f"  {name:<{width}}  {value}" for name, value in figures]
     lines.append("")
@@ -282,6 +308,8 @@ def _weights_beside_optimum(trainer, optimum) -> list[str]:
     targets = trainer.raw_train.target_names
     note = " (inputs standardized)" if trainer.settings.standardize else ""
     rows = []
+    features = [printable(name, 24) for name in features]
+    targets = [printable(name, 24) for name in targets]
     for j, target in enumerate(targets):
         for i, feature in enumerate(features):
             rows.append((f"{feature} → {target}", _number(_finite(network.weights[0][i, j])),
@@ -292,10 +320,10 @@ def _weights_beside_optimum(trainer, optimum) -> list[str]:
     return [f"  weights{note}"] + _table(("", "learned", "least squares"), rows)
 
 
-def write_history(path: Path, trainer) -> None:
+def write_history(path: Path, trainer, force: bool = False) -> None:
     """The loss history (and the weight sums over time) as CSV, written atomically."""
     try:
-        atomic_write_text(path, history_csv(trainer.history, trainer_names(trainer)))
+        atomic_write_text(path, history_csv(trainer.history, trainer_names(trainer)), force)
     except GradstepError as error:
         raise UsageError(f"--csv: {error}") from None
 
@@ -541,16 +569,34 @@ def parse(argv: list[str]) -> argparse.Namespace:
     return build_app_parser().parse_args(argv)
 
 
+def error_line(message: str) -> str:
+    """One line for stderr: whitespace runs as one space, control characters visible."""
+    return f"{PROG}: error: {one_line(message, MAX_MESSAGE)}"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     try:
+        memory_budget()  # a bad GRADSTEP_MEMORY_BUDGET is said first, once
         args = parse(argv)
-        return args.run(args)
+        if args.run in (run_app, run_serve):  # the app reads its keys itself (Ctrl-C is a
+            return args.run(args)               # key there); the server handles its signals
+        with Signals() as signals:
+            args.signals = signals
+            return args.run(args)
     except (UsageError, GradstepError) as error:
-        message = " ".join(str(error).split())
-        message = message.encode("utf-8", "backslashreplace").decode("utf-8")
-        print(f"{PROG}: error: {message}", file=sys.stderr)
+        print(error_line(str(error)), file=sys.stderr)
         return 2
+    except MemoryError:
+        print(error_line("ran out of memory; set GRADSTEP_MEMORY_BUDGET lower than the memory "
+                         "this machine has free"), file=sys.stderr)
+        return 2
+    except Interrupted as stop:
+        print(f"{PROG}: interrupted by {stop}; nothing more was written", file=sys.stderr)
+        return stop.status
+    except KeyboardInterrupt:
+        print(f"{PROG}: interrupted by Ctrl-C; nothing more was written", file=sys.stderr)
+        return 130
     except BrokenPipeError:  # `gradstep train x | head`: the reader left; nothing to say
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())  # so the interpreter's final flush is quiet too

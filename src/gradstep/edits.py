@@ -11,8 +11,31 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
+from gradstep.budget import check_trainer, estimate_trainer, size_text
 from gradstep.errors import EditError, GradstepError, SettingError
+from gradstep.model.spec import MAX_PARAMETERS, check_sizes, parameter_count
 from gradstep.targets import check_batches, check_fit
+
+
+def check_parameters(sizes, trainer) -> None:
+    """The depth, parameter and layer-size limits first (their messages are the ones a person
+    expects for a huge size), saying what the network would need with this data; the caller
+    then checks the memory budget."""
+    net = trainer.network
+    if not all(isinstance(n, int) and n >= 1 for n in sizes):
+        return
+    try:
+        check_sizes(sizes, net.bias, net.dtype.name)
+    except EditError as error:
+        count = parameter_count(sizes, net.bias)
+        if count <= MAX_PARAMETERS:
+            raise
+        need = estimate_trainer(trainer, sizes=sizes)
+        raise EditError(f"that network would have {count:,} parameters and need about "
+                        f"{size_text(need)} of memory with this data; the limit is "
+                        f"{MAX_PARAMETERS:,} parameters", field=error.field) from None
 
 
 def weight_name(layer: int, i: int, j: int, names=None) -> str:
@@ -119,7 +142,13 @@ class Resize(Edit):
         return f"layer {self.layer}: {self.size} neurons"
 
     def apply(self, trainer):
-        trainer.network.resize(self.layer, self.size)
+        net = trainer.network
+        if isinstance(self.size, int) and 0 < self.layer < len(net.sizes) - 1:
+            sizes = list(net.sizes)
+            sizes[self.layer] = self.size
+            check_parameters(sizes, trainer)
+            check_trainer(trainer, sizes=sizes, doing=f"a layer of {self.size:,} neurons")
+        net.resize(self.layer, self.size)
 
 
 @dataclass(frozen=True)
@@ -133,7 +162,12 @@ class InsertLayer(Edit):
         return f"insert layer {self.layer}"
 
     def apply(self, trainer):
-        trainer.network.insert_layer(self.layer, self.size, self.activation)
+        net = trainer.network
+        if isinstance(self.size, int) and 0 < self.layer < len(net.sizes):
+            sizes = net.sizes[:self.layer] + [self.size] + net.sizes[self.layer:]
+            check_parameters(sizes, trainer)
+            check_trainer(trainer, sizes=sizes, doing="another layer")
+        net.insert_layer(self.layer, self.size, self.activation)
 
 
 @dataclass(frozen=True)
@@ -259,6 +293,10 @@ class ChangeSettings(Edit):
         net = trainer.network
         new = trainer.settings.changed(**self.changes)
         check_fit(net.sizes, net.output, trainer.raw_train, new.loss)
+        itemsize = None
+        if self.dtype is not None:
+            itemsize = np.dtype(net.check_dtype(self.dtype)).itemsize
+        check_trainer(trainer, settings=new, itemsize=itemsize, doing="those settings")
         if self.init is not None:
             net.check_init(self.init)
         if self.dtype is not None:
@@ -318,7 +356,8 @@ class ChangeData(Edit):
         from gradstep.scenarios.data import load_data
 
         try:
-            train, test = load_data(self.spec, trainer.data_base, "the data")
+            train, test = load_data(self.spec, trainer.data_base, "the data",
+                                    output=trainer.network.output, loss=trainer.settings.loss)
         except GradstepError as e:
             raise EditError(str(e).removeprefix("the data: ")) from None
         net, old = trainer.network, trainer.raw_train
@@ -333,6 +372,8 @@ class ChangeData(Edit):
                       trainer.settings.loss)
         except SettingError as e:
             raise EditError(f"the network cannot take that data: {e}") from None
+        check_trainer(trainer, sizes=[train.x.shape[1]] + net.sizes[1:-1] + [outputs],
+                      data=(train, test), doing="that data")
         names = list(old.feature_names)
         rows = [names.index(n) if n in names else None for n in train.feature_names]
         if rows != list(range(len(names))) or outputs != net.sizes[-1]:

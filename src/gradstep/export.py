@@ -14,10 +14,14 @@ from pathlib import Path
 
 import numpy as np
 
-
+from gradstep.bounded import loads_json
 from gradstep.errors import EditError, GradstepError
+from gradstep.files import FileError, read_bytes, shown
+from gradstep.model.spec import MAX_PARAMETERS
+from gradstep.text import one_line
 
 FORMAT = "gradstep-weights"
+MAX_DEPTH = 8  # a weights file nests 4 deep
 
 
 def history_csv(history, names=None):
@@ -61,13 +65,21 @@ def weights_json(network):
 def read_weights_json(path):
     """(weights, biases, document) from an exported file; GradstepError naming the file."""
     try:
-        with open(path, encoding="utf-8") as f:
-            doc = json.load(f)
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
-        text = getattr(e, "strerror", None) or str(e)
-        raise GradstepError(f"{path}: cannot read weights ({text.splitlines()[0]})") from None
+        raw = read_bytes(path, "weights")
+    except FileError as e:
+        raise GradstepError(f"{shown(path)}: cannot read weights ({e.reason})") from None
+    if raw.count(b",") > 2 * MAX_PARAMETERS + 1000:  # each number costs 32 bytes once parsed
+        raise GradstepError(f"{shown(path)}: cannot read weights (it holds more numbers than "
+                            f"the {MAX_PARAMETERS:,} parameters a network may have)")
+    try:
+        doc = loads_json(raw.decode("utf-8-sig"), MAX_DEPTH)
+    except UnicodeDecodeError as e:
+        raise GradstepError(f"{shown(path)}: cannot read weights (not UTF-8 text: bad byte at "
+                            f"offset {e.start})") from None
+    except ValueError as e:
+        raise GradstepError(f"{shown(path)}: cannot read weights ({one_line(e, 160)})") from None
     if not isinstance(doc, dict) or not isinstance(doc.get("weights"), list):
-        raise GradstepError(f"{path}: not a weights file (no \"weights\" list)")
+        raise GradstepError(f"{shown(path)}: not a weights file (no \"weights\" list)")
     return doc["weights"], doc.get("biases"), doc
 
 
@@ -79,7 +91,7 @@ def load_weights_edit(path):
     from gradstep.model.spec import NORM_KEYS
     weights, biases, doc = read_weights_json(path)
     norm = {key: doc[key] for key in ("batch_norm", *NORM_KEYS) if doc.get(key) is not None}
-    return LoadWeights(weights, biases, source=Path(path).name, norm=norm or None)
+    return LoadWeights(weights, biases, source=shown(Path(path).name), norm=norm or None)
 
 
 def load_weights(trainer, path):
@@ -89,4 +101,4 @@ def load_weights(trainer, path):
     try:
         trainer.apply(edit)
     except GradstepError as e:
-        raise EditError(f"{path}: {e}") from None
+        raise EditError(f"{shown(path)}: {e}") from None

@@ -5,7 +5,10 @@ replaced, so a snapshot of the history is just its lengths: undo copies the firs
 
 The mini-batch losses are kept one per step up to MAX_BATCH_LOSSES; past that, neighbours are
 averaged in pairs and each entry stands for twice as many steps (`stride`), so a run of any
-length costs at most a few megabytes and the curve still shows its whole shape.
+length costs at most a few megabytes and the curve still shows its whole shape. Evaluation
+rows, with their weight sums, are kept up to HISTORY_BYTES (48 MB; at most MAX_HISTORY_ROWS
+rows); past that every other row is dropped (`thinned` counts how often), so a run of a
+billion tiny epochs stays within the same bound.
 """
 
 from __future__ import annotations
@@ -16,6 +19,9 @@ from dataclasses import dataclass
 import numpy as np
 
 MAX_BATCH_LOSSES = 1 << 20
+MAX_HISTORY_ROWS = 1 << 20   # evaluations kept at most; past the cap every other one is dropped
+HISTORY_BYTES = 48_000_000   # what the rows and their sums may take: fewer rows when wide
+MIN_HISTORY_ROWS = 1024
 NEURONS = 8  # neuron sums kept per layer and row: each neuron's, or min, median, max past this
 PER_LAYER = 1 + NEURONS
 
@@ -33,6 +39,13 @@ def sums_row(weights) -> np.ndarray:
     return row
 
 
+def row_cap(sums_width: int) -> int:
+    """Rows of a history whose sums rows are `sums_width` wide: as many as fit HISTORY_BYTES,
+    at least MIN_HISTORY_ROWS, at most MAX_HISTORY_ROWS."""
+    width = 8 * (len(History.COLUMNS) + sums_width)
+    return max(MIN_HISTORY_ROWS, min(MAX_HISTORY_ROWS, HISTORY_BYTES // width))
+
+
 @dataclass(frozen=True)
 class HistoryMark:
     """The lengths of a history at one moment (rows, batch losses, edit marks)."""
@@ -42,6 +55,7 @@ class HistoryMark:
     stride: int
     pending: tuple[float, int]
     edits: tuple[int, ...]
+    thinned: int = 0
 
 
 @dataclass(frozen=True)
@@ -73,6 +87,7 @@ class History:
         self.stride = stride
         self._pending = (0.0, 0)  # sum and count of losses not yet making a whole stride
         self.edits = list(edits)  # steps at which a person edited the network or the settings
+        self.thinned = 0          # times every other row was dropped to stay within the bound
         if rows is not None:
             rows = np.asarray(rows, float).reshape(len(self.COLUMNS), -1)
             self._rows = np.full((len(self.COLUMNS), max(64, rows.shape[1])), np.nan)
@@ -82,7 +97,7 @@ class History:
             self._shape_of = np.zeros(self._rows.shape[1], np.int32)
             if sums is not None:
                 sums, ids = sums
-                self._widen(sums.shape[1])
+                self._widen(sums.shape[1], thin=False)
                 self._sums[:len(sums)] = sums
                 self._shape_of[:len(ids)] = ids
         if losses is not None:
@@ -92,9 +107,16 @@ class History:
     def record(self, step, epoch, train_loss, test_loss, accuracy, weights=None) -> None:
         """Add an evaluation row, and the weight sums of that moment when weights are given."""
         if self.size == self._rows.shape[1]:
-            self._rows = np.concatenate([self._rows, np.full_like(self._rows, np.nan)], axis=1)
-            self._sums = np.concatenate([self._sums, np.full_like(self._sums, np.nan)])
-            self._shape_of = np.concatenate([self._shape_of, np.zeros_like(self._shape_of)])
+            cap = self.row_cap()
+            if self.size >= cap:
+                self._thin()
+            else:
+                more = min(self.size, cap - self.size)
+                self._rows = np.concatenate(
+                    [self._rows, np.full((len(self.COLUMNS), more), np.nan)], axis=1)
+                self._sums = np.concatenate(
+                    [self._sums, np.full((more, self._sums.shape[1]), np.nan)])
+                self._shape_of = np.concatenate([self._shape_of, np.zeros(more, np.int32)])
         self._rows[:, self.size] = (step, epoch, train_loss, test_loss, accuracy)
         if weights is not None:
             row = sums_row(weights)
@@ -109,11 +131,39 @@ class History:
             self._sums[self.size] = np.nan
         self.size += 1
 
-    def _widen(self, width: int) -> None:
-        if width > self._sums.shape[1]:
-            wider = np.full((self._sums.shape[0], width), np.nan)
-            wider[:, :self._sums.shape[1]] = self._sums
-            self._sums = wider
+    def row_cap(self, sums_width: int | None = None) -> int:
+        """The rows this history keeps: as many as fit HISTORY_BYTES with their sums (a deep
+        network's rows are wide), at least MIN_HISTORY_ROWS, at most MAX_HISTORY_ROWS."""
+        width = self._sums.shape[1] if sums_width is None else sums_width
+        return row_cap(width)
+
+    def _thin(self) -> None:
+        """Drop every other row (the first is kept), halving what the history holds."""
+        n = self.size
+        self.size = (n + 1) // 2
+        self._rows[:, :self.size] = self._rows[:, 0:n:2]
+        self._rows[:, self.size:] = np.nan
+        self._sums[:self.size] = self._sums[0:n:2]
+        self._sums[self.size:] = np.nan
+        self._shape_of[:self.size] = self._shape_of[0:n:2]
+        self.thinned += 1
+
+    def _widen(self, width: int, thin: bool = True) -> None:
+        """Room for sums rows `width` wide (a deeper network). The rows held shrink to what
+        fits HISTORY_BYTES at that width first (thinned), so widening never costs more."""
+        if width <= self._sums.shape[1]:
+            return
+        capacity = self._rows.shape[1]
+        if thin:
+            cap = self.row_cap(width)
+            while self.size >= cap:  # leave room for the row being recorded
+                self._thin()
+            capacity = max(self.size + 1, min(capacity, cap))
+            self._rows = self._rows[:, :capacity].copy()
+            self._shape_of = self._shape_of[:capacity].copy()
+        wider = np.full((capacity, width), np.nan)
+        wider[:, :self._sums.shape[1]] = self._sums[:capacity]
+        self._sums = wider
 
     def sums(self, layer: int, neurons: int) -> SumsSeries:
         """The sums over time of weight layer `layer` (now with `neurons` neurons), over the
@@ -174,11 +224,18 @@ class History:
         self.loss_count += 1
 
     def _extend_losses(self, values: np.ndarray) -> None:
-        for value in values:
-            if self.loss_count == len(self._losses):
-                self._grow()
-            self._losses[self.loss_count] = value
-            self.loss_count += 1
+        """Losses read back (a session), at most MAX_BATCH_LOSSES of them: as add_loss would
+        have kept them, without a Python step per value."""
+        values = values[:MAX_BATCH_LOSSES]
+        size = len(self._losses)
+        while size < self.loss_count + len(values):
+            size *= 2
+        if size != len(self._losses):
+            grown = np.zeros(size)
+            grown[:self.loss_count] = self._losses[:self.loss_count]
+            self._losses = grown
+        self._losses[self.loss_count:self.loss_count + len(values)] = values
+        self.loss_count += len(values)
 
     def _grow(self) -> None:
         if len(self._losses) < MAX_BATCH_LOSSES:
@@ -203,18 +260,24 @@ class History:
     # ---- marks (undo, sessions) ----------------------------------------------------------
     def mark(self) -> HistoryMark:
         return HistoryMark(self.size, self.loss_count, self.stride, self._pending,
-                           tuple(self.edits))
+                           tuple(self.edits), self.thinned)
 
     def copy(self, mark: HistoryMark | None = None) -> History:
         """A new History holding what this one held at `mark` (all of it by default)."""
         mark = mark or self.mark()
         new = History(stride=mark.stride, edits=mark.edits, shapes=self.shapes)
-        new._rows = self._rows[:, :max(mark.rows, 64)].copy()
-        new._rows[:, mark.rows:] = np.nan
-        new._sums = self._sums[:max(mark.rows, 64)].copy()
-        new._sums[mark.rows:] = np.nan
-        new._shape_of = self._shape_of[:max(mark.rows, 64)].copy()
-        new.size = mark.rows
+        rows = mark.rows
+        for _ in range(self.thinned - mark.thinned):  # thinned since the mark
+            rows = (rows + 1) // 2
+        rows = min(rows, self.size)
+        keep = max(rows, 64)
+        new._rows = self._rows[:, :keep].copy()
+        new._rows[:, rows:] = np.nan
+        new._sums = self._sums[:keep].copy()
+        new._sums[rows:] = np.nan
+        new._shape_of = self._shape_of[:keep].copy()
+        new.size = rows
+        new.thinned = self.thinned
         if mark.stride == self.stride:
             new._losses = self._losses[:max(mark.losses, 1024)].copy()
             new.loss_count = mark.losses

@@ -6,6 +6,7 @@ app shows it, session files keep it.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from gradstep.live import DEFAULT_PACE
@@ -26,8 +27,10 @@ class Lesson:
 
     @property
     def stem(self) -> str:
-        """A file name stem for saves and exports."""
-        return self.name or "gradstep"
+        """A file name stem for saves and exports: the name's letters, digits, dots, dashes
+        and underscores (a name read from a session may hold anything)."""
+        stem = re.sub(r"[^A-Za-z0-9._-]+", "-", self.name[:64]).strip(".-")
+        return stem or "gradstep"
 
 
 FOCUS = ("sum", "abs_sum", "sq_sum", "bias_sum", "grad_norm", "mean_abs_activation",

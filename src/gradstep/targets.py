@@ -12,6 +12,7 @@ import numpy as np
 
 from gradstep.errors import SettingError, field_error
 from gradstep.model.losses import REQUIRED_OUTPUT
+from gradstep.text import printable
 
 
 def low_label(output: str) -> float:
@@ -62,25 +63,43 @@ def _fit_error(field: str, message: str) -> SettingError:
     return SettingError(message, field=field)
 
 
+def _some(names, most: int = 5) -> str:
+    """A few names, printable and short, for a message."""
+    shown = ", ".join(printable(n, 24) for n in names[:most])
+    return shown + (f", … ({len(names):,} in all)" if len(names) > most else "")
+
+
+def _whole_numbers(y) -> bool:
+    return bool(len(y)) and bool(np.all(np.isfinite(y))) and bool(np.all(y == np.round(y)))
+
+
 def check_fit(sizes, output, data, loss):
     """SettingError, naming the field to change, unless a network with these layer sizes and
     output activation suits the data and the loss."""
     n_in, n_out = sizes[0], sizes[-1]
     if n_in != data.x.shape[1]:
         raise _fit_error("network.layers", f"the data has {data.x.shape[1]} inputs "
-                         f"({', '.join(data.feature_names)}) but the first layer has {n_in}")
+                         f"({_some(data.feature_names)}) but the first layer has {n_in}")
     needed = REQUIRED_OUTPUT.get(loss)
     if needed and output != needed:
         raise _fit_error("network.output", f"the {loss} loss needs a {needed} output, not {output}")
     if data.task == "regression":
         k = data.y.shape[1]
+        classes = k == 1 and _whole_numbers(data.y)
         if n_out != k:
+            if classes and n_out > 1:
+                name = printable(data.target_names[0], 40) if data.target_names else "target"
+                raise _fit_error("network.layers", f"the output has {n_out} neurons but the "
+                                 f"target {name!r} is one number per row: add task = "
+                                 f"\"classification\" to [data] or make the output 1 wide")
             raise _fit_error("network.layers", f"the data has {k} target(s) but the output layer "
                                                f"has {n_out}")
         if loss == "cross-entropy" or output == "softmax":
             field = "network.output" if output == "softmax" else "training.loss"
-            raise _fit_error(field, "softmax and cross-entropy are for classes; this data is "
-                                    "regression")
+            fix = " (whole-number targets are classes with task = \"classification\" in [data])" \
+                if classes else ""
+            raise _fit_error(field, f"softmax and cross-entropy are for classes; this data is "
+                                    f"regression{fix}")
         if loss == "bce" and (data.y.min() < 0 or data.y.max() > 1):
             raise _fit_error("training.loss", "the bce loss needs targets between 0 and 1")
         return

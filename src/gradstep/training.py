@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from gradstep.budget import check_trainer
 from gradstep.errors import EditError, SettingError
 from gradstep.history import History, HistoryMark
 from gradstep.metrics import confusion, r2, rmse
@@ -100,6 +101,7 @@ class Trainer:
         self.settings = settings.checked()
         check_fit(network.sizes, network.output, train, settings.loss)
         check_batches(any(network.batch_norm), len(train), settings.batch_size)
+        check_trainer(self, doing="this network on this data")
         try:
             self.seed = check_seed(seed)
         except EditError as e:
@@ -136,18 +138,25 @@ class Trainer:
         else:
             self.mean = np.zeros(x_train.shape[1])
             self.std = np.ones(x_train.shape[1])
-        dtype = self.network.dtype
-        self.x_train = ((x_train - self.mean) / self.std).astype(dtype)
-        self.x_test = ((x_test - self.mean) / self.std).astype(dtype)
+        self.x_train, self.x_test = self._inputs(x_train), self._inputs(x_test)
         self.y_train = encode_targets(self.raw_train, self.network, self.settings.loss)
         self.y_test = encode_targets(self.raw_test, self.network, self.settings.loss)
         self._position = len(self.x_train)  # the next step starts a new epoch
         self._order = None
         self._data_version += 1
 
+    def _inputs(self, x):
+        """Inputs as the network takes them: standardized (or not) in its dtype. Raw inputs
+        that already are (no standardizing, the same dtype) are used as they are, read-only:
+        (x - 0) / 1 is x, and a large data set is not held twice."""
+        if not self.settings.standardize and x.dtype == self.network.dtype:
+            return x
+        return ((x - self.mean) / self.std).astype(self.network.dtype)
+
     def set_data(self, train, test, spec=None):
         """New data (a changed [data] table, or a point added): the network must already fit
-        it; the next step starts a new epoch."""
+        it, and fit the memory budget; the next step starts a new epoch."""
+        check_trainer(self, data=(train, test), doing="that data")
         self.raw_train, self.raw_test = train, test
         if spec is not None:
             self.data_spec = spec
@@ -169,7 +178,7 @@ class Trainer:
     def predict(self, x):
         """The network's outputs for raw inputs x (n, n_0)."""
         with np.errstate(all="ignore"):
-            return self.network.forward(self.transform(x))
+            return self.network.forward_rows(self.transform(x))
 
     @property
     def on_plane(self) -> bool:
@@ -184,7 +193,7 @@ class Trainer:
     def predict_plane(self, points):
         """The network's outputs at points (n, 2) of the plane."""
         with np.errstate(all="ignore"):
-            return self.network.forward(self.plane_inputs(points))
+            return self.network.forward_rows(self.plane_inputs(points))
 
     @property
     def steps_per_epoch(self):
@@ -285,13 +294,18 @@ class Trainer:
         left = n if self._position >= n else n - self._position
         return -(-left // b)
 
+    def steps_for(self, epochs):
+        """The steps `run(epochs=...)` takes: whole epochs, after finishing the one under way."""
+        steps = epochs * self.steps_per_epoch
+        if self._position < len(self.x_train):
+            steps += self.steps_to_epoch_end()
+        return steps
+
     def run(self, steps=None, epochs=None, stop=None):
         """Take `steps` steps or `epochs` whole epochs; stops early on divergence, or when
         `stop()` (checked after each step) says so. Returns the steps done."""
         if epochs is not None:
-            steps = epochs * self.steps_per_epoch
-            if self._position < len(self.x_train):  # finish the epoch under way first
-                steps += self.steps_to_epoch_end()
+            steps = self.steps_for(epochs)
         done = 0
         with np.errstate(all="ignore"):
             for _ in range(steps or 0):
@@ -312,7 +326,7 @@ class Trainer:
         if len(x) == 0:
             return math.nan, math.nan
         net = self.network
-        z, a = net.forward(x, logits=True)
+        z, a = net.forward_rows(x, logits=True)
         loss = loss_value(self.settings.loss, z, a, y)
         accuracy = math.nan
         if self.is_classification:
@@ -346,7 +360,7 @@ class Trainer:
         data, x = (self.raw_test, self.x_test) if test else (self.raw_train, self.x_train)
         split = "test" if test else "train"
         with np.errstate(all="ignore"):
-            out = self.network.forward(x)
+            out = self.network.forward_rows(x)
         if self.is_classification:
             result = Metrics(split, confusion(data.y, predict_classes(self.network, out),
                                               data.n_classes))

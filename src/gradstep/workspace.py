@@ -253,7 +253,7 @@ class Workspace:
         self.replace(trainers[0], scenario.lesson, None, compare)
 
     def open_session(self, text) -> Path:
-        path = self.reads.path(text)
+        path = self.reads.path(text, "session")
         trainer, lesson = self._read(load_session, path)
         self.replace(trainer, lesson, path)
         return path
@@ -325,7 +325,7 @@ class Workspace:
 
     def load_weights(self, text) -> Path:
         """Weights from an exported JSON file into the active network (one undo entry)."""
-        path = self.reads.path(text)
+        path = self.reads.path(text, "weights")
         edit = self._read(load_weights_edit, path)
         try:
             self.apply(edit)

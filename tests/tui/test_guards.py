@@ -6,13 +6,15 @@ from __future__ import annotations
 import numpy as np
 
 from gradstep.scenarios import load_scenario
+from gradstep.lesson import Lesson
 from gradstep.session import save_session
 from gradstep.tui.app import GradstepApp
+from gradstep.workspace import Workspace
 from gradstep.tui.screens.export_menu import ExportMenu
 from gradstep.tui.screens.help import HelpScreen
 from gradstep.tui.screens.prompt import TextPrompt
 from gradstep.tui.screens.unsaved import UnsavedChanges
-from gradstep.tui.widgets.lesson import Lesson
+from gradstep.tui.widgets.lesson import Lesson as LessonPane
 from helpers import trainer
 
 from test_app import SIZE, make_app, status_text, wait_for
@@ -37,7 +39,7 @@ def view(app):
     t = app.trainer
     return (t.network.params.tobytes(), list(t.network.sizes), list(t.network.activations),
             t.settings, t.network.constraint, t.step_count, t.epoch_count, app.layer,
-            app.query_one(Lesson).display, app.query_one("#loss").log_scale,
+            app.query_one(LessonPane).display, app.query_one("#loss").log_scale,
             [None if f is None else f.tobytes() for f in t.network.frozen])
 
 
@@ -79,14 +81,14 @@ def diverged_session(path):
     t = trainer((3, 8, 1), activations="relu", learning_rate=1e5, batch_size=40)
     t.run(steps=100)
     assert t.diverged
-    save_session(path, t, ("blown", "Blown up", "A run that went too far."))
+    save_session(path, t, Lesson("blown", "Blown up", "A run that went too far."))
     return t.step_count
 
 
 async def test_a_run_that_takes_no_step_leaves_nothing_to_undo(tmp_path):
     path = tmp_path / "d.gradstep.npz"
     steps = diverged_session(path)
-    app = GradstepApp(session=path)
+    app = GradstepApp(Workspace.from_session(path))
     notes = notes_of(app)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
@@ -133,17 +135,17 @@ async def test_ctrl_o_shows_the_opened_sessions_lesson(tmp_path):
     path = tmp_path / "xor.gradstep.npz"
     t = load_scenario("xor").build()
     t.run(steps=3)
-    save_session(path, t, ("xor", "An opened lesson", "Read this after ctrl+o."))
+    save_session(path, t, Lesson("xor", "An opened lesson", "Read this after ctrl+o."))
     app = make_app("circle")
     async with app.run_test(size=SIZE) as pilot:
-        lesson = app.query_one(Lesson)
-        assert "Circle" in lesson.border_title and lesson.display
+        lesson = app.query_one(LessonPane)
+        assert "Circle" in str(lesson.border_title) and lesson.display
         await press_in(pilot, TextPrompt, "ctrl+o")
         await submit(pilot, str(path))
         await main_screen(pilot)
         await pilot.pause()
         assert app.trainer.step_count == 3
-        assert lesson.border_title == "lesson: An opened lesson"
+        assert str(lesson.border_title) == "lesson: An opened lesson"
         assert "Read this after ctrl+o." in str(lesson.render())
         assert "circle" not in str(lesson.render()).lower()
         assert lesson.display
@@ -151,10 +153,10 @@ async def test_ctrl_o_shows_the_opened_sessions_lesson(tmp_path):
 
 async def test_a_session_opened_at_launch_shows_its_lesson(tmp_path):
     path = tmp_path / "xor.gradstep.npz"
-    save_session(path, load_scenario("xor").build(), ("xor", "At launch", "Launch lesson."))
-    app = GradstepApp(session=path)
+    save_session(path, load_scenario("xor").build(), Lesson("xor", "At launch", "Launch lesson."))
+    app = GradstepApp(Workspace.from_session(path))
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
-        lesson = app.query_one(Lesson)
-        assert lesson.border_title == "lesson: At launch" and lesson.display
+        lesson = app.query_one(LessonPane)
+        assert str(lesson.border_title) == "lesson: At launch" and lesson.display
         assert "Launch lesson." in str(lesson.render())

@@ -394,7 +394,7 @@ async def test_status_line_shows_the_rate_only_while_running():
     async with One(line).run_test(size=(120, 3)) as pilot:
         line.update_from(t, running=True, rate=12345.6)
         await pilot.pause()
-        assert "running 12,346 steps/s" in str(line.render())
+        assert "▶ running  · 12,346 steps/s" in str(line.render())
         line.update_from(t, running=True, rate=None)  # no rate measured yet
         await pilot.pause()
         assert "running" in str(line.render()) and "steps/s" not in str(line.render())

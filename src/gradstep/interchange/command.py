@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import argparse
 
-from gradstep.files import writable_path
+from gradstep.errors import GradstepError
+from gradstep.files import ReadOnlyError, shown, writable_path
 from gradstep.scenarios.scenario import load_scenario
 from gradstep.session import load_session
 
@@ -22,6 +23,8 @@ def add_export(parser: argparse.ArgumentParser) -> None:
                                        ".toml path, trained for its epochs first")
     parser.add_argument("out", help=f"the file to write; its suffix chooses the format: "
                                     f"{', '.join(SUFFIXES)}")
+    parser.add_argument("--force", action="store_true",
+                        help="replace OUT even when it is read-only (otherwise refused)")
 
 
 def open_trained(source: str):
@@ -38,9 +41,12 @@ def run_export(args: argparse.Namespace) -> int:
     from gradstep.interchange.formats import format_for, write_export
 
     fmt = format_for(args.out)
-    path = writable_path(args.out)
+    try:
+        path = writable_path(args.out, force=args.force)
+    except ReadOnlyError as error:
+        raise GradstepError(f"{error} (--force replaces it)") from None
     fmt.check()
     trainer = open_trained(args.source)
-    write_export(trainer, path, fmt)
-    print(f"wrote {path}: {fmt.describe(trainer)}")
+    write_export(trainer, path, fmt, force=args.force)
+    print(f"wrote {shown(path)}: {fmt.describe(trainer)}")
     return 0

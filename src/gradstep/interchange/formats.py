@@ -21,6 +21,7 @@ from gradstep.errors import GradstepError
 from gradstep.names import trainer_names
 from gradstep.export import history_csv, weights_json
 from gradstep.files import atomic_write
+from gradstep.files import shown as shown_path
 from gradstep.interchange.layers import standardization
 from gradstep.interchange.onnx_graph import INPUT, OPSET, OUTPUT, onnx_export, require_onnx
 from gradstep.interchange.sequential import safetensors_export, sequential_source
@@ -68,15 +69,17 @@ def format_for(path: str | Path) -> Format:
     suffix = Path(str(path)).suffix.lower()
     if suffix not in FORMATS:
         shown = repr(suffix) if suffix else "no suffix"
-        raise GradstepError(f"{path}: cannot tell the format from {shown}; the suffix chooses it: "
-                            f"{', '.join(FORMATS)}")
+        raise GradstepError(f"{shown_path(path)}: cannot tell the format from {shown}; the "
+                            f"suffix chooses it: {', '.join(FORMATS)}")
     return FORMATS[suffix]
 
 
-def write_export(trainer, path: str | Path, fmt: Format | None = None) -> Format:
-    """Render the trainer in `path`'s format and write it atomically; returns the format."""
+def write_export(trainer, path: str | Path, fmt: Format | None = None,
+                 force: bool = False) -> Format:
+    """Render the trainer in `path`'s format and write it atomically (`force`: even over a
+    read-only file); returns the format."""
     fmt = fmt or format_for(path)
     fmt.check()
     data = fmt.render(trainer)
-    atomic_write(path, lambda f: f.write(data))
+    atomic_write(path, lambda f: f.write(data), force)
     return fmt

@@ -24,6 +24,7 @@ so a refused edit (EditError) changes nothing.
 
 import numpy as np
 
+from gradstep.budget import chunk_rows
 from gradstep.errors import EditError
 from gradstep.model import activations as act
 from gradstep.model import batchnorm as bn
@@ -198,11 +199,27 @@ class Network:
         return value
 
     # ---- passes ------------------------------------------------------------------------
-    def layer_outputs(self, x):
+    def layer_outputs(self, x, columns=None):
         """Every neuron layer's activations for inputs x: [x, a_1, ..., a_L] (a pure read:
         what a probe or a neuron's picture shows, nothing stored; normalised layers use their
-        running statistics)."""
-        return self.forward(x, every=True)
+        running statistics). With `columns`, only each layer's first `columns` neurons are
+        kept, and the rows go through in chunks: however wide a layer, it costs what one chunk
+        of it does (budget.EVAL_CHUNK_BYTES)."""
+        if columns is None:
+            return self.forward(x, every=True)
+        rows = chunk_rows(max(self.sizes[1:]), self.dtype.itemsize)
+        kept = [np.empty((len(x), min(columns, n)), self.dtype) for n in self.sizes[1:]]
+        for start in range(0, max(len(x), 1), rows):
+            a = x[start:start + rows]
+            for k, (w, b, f) in enumerate(zip(self.weights, self.biases, self._forward)):
+                z = a @ w
+                if self.bias:
+                    z += b
+                if self._normed[k]:
+                    z = self._normalise(k, z, None, None)
+                a = f(z)
+                kept[k][start:start + rows] = a[:, :kept[k].shape[1]]
+        return [x, *kept]
 
     def forward(self, x, keep=False, logits=False, every=False):
         """The output for inputs x (n, n_0); with logits=True, (z, a) of the output layer;
@@ -213,14 +230,15 @@ class Network:
         if self._normed_any:
             return self._forward_normed(x, keep, logits, every)
         a = x
-        acts, zs = [x], []
+        acts, zs = [x], []  # kept only when asked: an evaluation frees each layer as it goes
         for w, b, f in zip(self.weights, self.biases, self._forward):
             z = a @ w
             if self.bias:
                 z += b
             a = f(z)
-            zs.append(z)
-            acts.append(a)
+            if keep or every:
+                zs.append(z)
+                acts.append(a)
         if keep:
             self.last_activations, self._zs, self._norm_caches = acts, zs, {}
         if every:
@@ -280,6 +298,22 @@ class Network:
             np.copyto(self.running, self.proposed_running)
             self.tracked[np.array(self.batch_norm, bool)] += 1
             self.proposed_running = None
+
+    def forward_rows(self, x, logits=False):
+        """forward(x) in chunks of rows, so that one layer's activations never take more than
+        budget.EVAL_CHUNK_BYTES whatever the number of rows (an evaluation, a heatmap). Each
+        row's result is the same as forward's: a small input is one chunk, forward itself."""
+        rows = chunk_rows(max(self.sizes[1:]), self.dtype.itemsize)
+        if len(x) <= rows:
+            return self.forward(x, logits=logits)
+        z_all = a_all = None
+        for start in range(0, len(x), rows):
+            z, a = self.forward(x[start:start + rows], logits=True)
+            if z_all is None:
+                z_all = np.empty((len(x), z.shape[1]), z.dtype)
+                a_all = np.empty((len(x), a.shape[1]), a.dtype)
+            z_all[start:start + rows], a_all[start:start + rows] = z, a
+        return (z_all, a_all) if logits else a_all
 
     def backward(self, dz):
         """Fill `grad` (and so grad_weights, grad_biases, grad_gammas, grad_betas) from dL/dz

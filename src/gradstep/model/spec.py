@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from gradstep.budget import size_text
 from gradstep.errors import EditError, field_error
 from gradstep.model import activations as act
 from gradstep.model import constraints
@@ -31,6 +32,7 @@ from gradstep.model.initializers import INITS
 MAX_PARAMETERS = 2_000_000
 MAX_ABS_VALUE = 1e9
 MAX_LAYER_SIZE = 100_000
+MAX_DEPTH = 1_000          # weight layers: each costs Python objects and a step per pass
 DTYPES = ("float64", "float32")
 NORM_KEYS = ("gamma", "beta", "running_mean", "running_var")
 KEYS = ("layers", "activation", "output", "bias", "init", "seed", "constraint", "dtype",
@@ -101,11 +103,18 @@ def check_size(size: Any, what: str = "a layer size") -> int:
 
 
 def check_sizes(sizes, bias: bool, dtype: str) -> None:
-    """The parameter limit (it says how much memory), then the largest layer allowed."""
+    """The depth, the parameter limit (it says how much memory), then the largest layer."""
+    check_depth(sizes)
     check_limit(sizes, bias, dtype)
     if max(sizes) > MAX_LAYER_SIZE:
         raise _fail("layers", f"a layer of {max(sizes):,} neurons is more than the "
                               f"{MAX_LAYER_SIZE:,} allowed")
+
+
+def check_depth(sizes) -> None:
+    if len(sizes) - 1 > MAX_DEPTH:
+        raise _fail("layers", f"that network would have {len(sizes) - 1:,} weight layers; the "
+                              f"limit is {MAX_DEPTH:,}")
 
 
 def parameter_count(sizes, bias: bool = True) -> int:
@@ -115,9 +124,10 @@ def parameter_count(sizes, bias: bool = True) -> int:
 def check_limit(sizes, bias: bool, dtype: str = "float64") -> None:
     count = parameter_count(sizes, bias)
     if count > MAX_PARAMETERS:
-        mb = count * np.dtype(dtype).itemsize * 4 / 1e6  # weights, gradients, two Adam moments
-        raise _fail("layers", f"that network would have {count:,} parameters (about {mb:,.0f} MB "
-                              f"to train); the limit is {MAX_PARAMETERS:,} parameters")
+        weights = count * np.dtype(dtype).itemsize * 4  # weights, gradients, two Adam moments
+        raise _fail("layers", f"that network would have {count:,} parameters (their values, "
+                              f"gradients and optimizer state alone would take about "
+                              f"{size_text(weights)}); the limit is {MAX_PARAMETERS:,} parameters")
 
 
 def choice(value: Any, allowed, key: str) -> str:
@@ -237,6 +247,7 @@ class NetworkSpec:
             raise _fail("layers", f"must be a list of at least 2 layer sizes (whole numbers 1 to "
                                   f"{MAX_LAYER_SIZE:,}), input first, output last, got {got}")
         layers = tuple(int(s) for s in layers)
+        check_depth(layers)
         hidden = len(layers) - 2
         names = list(activation) if isinstance(activation, (list, tuple)) else [activation] * hidden
         if len(names) != hidden or not all(isinstance(n, str) and n in act.HIDDEN for n in names):

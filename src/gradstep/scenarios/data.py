@@ -10,8 +10,10 @@ from __future__ import annotations
 import csv
 import dataclasses
 import gzip
+import io
 import zlib
 import math
+from array import array
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,9 +21,13 @@ from typing import Any
 
 import numpy as np
 
+from gradstep.budget import ENV as BUDGET_ENV
+from gradstep.budget import memory_budget, size_text
 from gradstep.errors import ScenarioError
+from gradstep.files import FileError, open_regular, os_reason
 from gradstep.scenarios.features import FEATURES, expand
 from gradstep.scenarios.features import check as check_features
+from gradstep.text import one_line, quoted
 from gradstep.scenarios.validate import (
     REQUIRED,
     check_keys,
@@ -263,114 +269,230 @@ def _csv_keys(spec: Mapping[str, Any], where: str) -> tuple[str, list[str], list
     return path, features, targets, task
 
 
-def _read_rows(path: Path, where: str) -> list[tuple[int, list[str]]]:
-    """(line number, stripped cells) of every non-blank row, header included."""
-    rows: list[tuple[int, list[str]]] = []
-    name = repr(str(path))
+MAX_COLUMNS = 10_000     # columns of a CSV file
+SHOWN_COLUMNS = 5        # column names a message lists at most
+SHOWN_CELL = 24          # characters of a cell or column name a message quotes at most
+TEXT_CELL_BYTES = 64     # what a kept text cell costs (a Python str and its reference)
+MAX_LINE = 1_000_000     # characters in one line of a CSV file
+MAX_UNZIPPED = 1_000_000_000  # bytes a .csv.gz file may unpack to
+
+
+def _number(text: str) -> float | None:
+    """A cell as a float (nan and inf included), or None when it is not a number at all."""
     try:
-        opened = gzip.open(path, "rt", newline="", encoding="utf-8-sig") \
-            if path.suffix == ".gz" else open(path, newline="", encoding="utf-8-sig")
-        with opened as file:
-            reader = csv.reader(file)
-            for row in reader:
-                cells = [cell.strip() for cell in row]
-                if any(cells):
-                    rows.append((reader.line_num, cells))
-    except FileNotFoundError:
-        raise fail(where, SECTION, "path", f"file {name} not found") from None
-    except UnicodeDecodeError:
-        raise fail(where, SECTION, "path", f"{name} is not UTF-8 text") from None
-    except (EOFError, gzip.BadGzipFile, zlib.error):
-        raise fail(where, SECTION, "path", f"{name} is not a whole gzip file") from None
-    except (OSError, ValueError) as error:  # ValueError: a path with a NUL byte
-        reason = getattr(error, "strerror", None) or error
-        raise fail(where, SECTION, "path", f"cannot read {name}: {reason}") from None
-    except csv.Error as error:
-        raise fail(where, SECTION, "path", f"{name} is not valid CSV: {error}") from None
-    return rows
+        return float(text)
+    except ValueError:
+        return None
 
 
-class _Table:
-    """The checked rows of a CSV file; column() and numbers() fail naming the row and column."""
+class _Unzipped(io.RawIOBase):
+    """A gzip stream that stops past MAX_UNZIPPED bytes (a small file can unpack to any size)."""
 
-    def __init__(self, rows: list[tuple[int, list[str]]], place: str, where: str) -> None:
-        self.place, self.where = place, where
-        if not rows:
-            raise self.fail("path", "is empty")
-        (_, self.header), self.rows = rows[0], rows[1:]
-        if all(_finite(cell) is not None for cell in self.header):
-            raise self.fail("path", f"needs a header row of column names first, got {describe(self.header)}")
-        if not self.rows:
-            raise self.fail("path", "has a header but no data rows")
-        for line, cells in self.rows:
-            if len(cells) != len(self.header):
-                counts = f"{len(cells)} cells, the header has {len(self.header)}"
-                raise self.fail("path", f"row {line} has {counts}")
+    def __init__(self, raw, fail) -> None:
+        self._gzip, self._fail, self._count = gzip.GzipFile(fileobj=raw), fail, 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        n = self._gzip.readinto(buffer)
+        self._count += n
+        if self._count > MAX_UNZIPPED:
+            raise self._fail("path", f"unpacks to more than {size_text(MAX_UNZIPPED)}")
+        return n
+
+
+class _Csv:
+    """A CSV file read as a stream: the header, then only the columns asked for, each row
+    checked as it comes (cells, numbers), within the memory budget. Cells of a file that does
+    not look like the CSV asked for are never quoted; a bad cell is quoted short."""
+
+    def __init__(self, path: Path, place: str, where: str) -> None:
+        self.path, self.place, self.where = path, place, where
 
     def fail(self, key: str, message: str) -> ScenarioError:
         return fail(self.where, SECTION, key, f"{self.place} {message}")
 
-    def column(self, name: str, key: str) -> list[tuple[int, str]]:
-        """(line, text) of each row in column `name`, which `key` asked for."""
-        if name not in self.header:
-            raise self.fail(key, f"has no column {name!r}; its columns: {', '.join(map(repr, self.header))}")
-        if self.header.count(name) > 1:
-            raise self.fail(key, f"has more than one column {name!r}")
-        at = self.header.index(name)
-        cells = [(line, cells[at]) for line, cells in self.rows]
-        for line, text in cells:
-            if not text:
-                raise self.fail(key, f"row {line}, column {name!r} is blank")
-        return cells
+    def _rows(self):
+        """(line, cells) of every non-blank row; the file errors as one line. A .gz file is
+        read through gzip, at most MAX_UNZIPPED bytes of it; no line is longer than MAX_LINE
+        characters, so the csv module never builds a row of a billion cells."""
+        try:
+            with open_regular(self.path, "csv") as raw:
+                binary = raw
+                if self.path.suffix == ".gz":
+                    binary = io.BufferedReader(_Unzipped(raw, self.fail))
+                text = io.TextIOWrapper(binary, encoding="utf-8-sig", newline="")
+                reader = csv.reader(self._lines(text))
+                for row in reader:
+                    if any(cell.strip() for cell in row):
+                        yield reader.line_num, row
+        except FileError as error:
+            if error.missing:
+                raise fail(self.where, SECTION, "path", f"file {self.place} not found") from None
+            raise self.fail("path", f"cannot be read: {error.reason}") from None
+        except UnicodeDecodeError:
+            raise self.fail("path", "is not UTF-8 text") from None
+        except (EOFError, gzip.BadGzipFile, zlib.error):
+            raise self.fail("path", "is not a whole gzip file") from None
+        except csv.Error as error:
+            raise self.fail("path", f"is not valid CSV: {one_line(error, 80)}") from None
+        except OSError as error:
+            raise self.fail("path", f"cannot be read: {os_reason(error)}") from None
 
-    def numbers(self, names: list[str], key: str) -> np.ndarray:
-        """The columns `names` as an (n, len(names)) float array."""
-        columns = []
+    def _lines(self, text):
+        while True:
+            line = text.readline(MAX_LINE + 1)
+            if not line:
+                return
+            if len(line) > MAX_LINE:
+                raise self.fail("path", f"has a line longer than {MAX_LINE:,} characters")
+            yield line
+
+    def _columns(self, header: list[str], names: list[str], key: str) -> list[int]:
+        """The index of each named column in the header; an error that lists a few column
+        names only when the header looks like one (more than one column)."""
+        found = []
         for name in names:
-            cells = self.column(name, key)
-            values = [_finite(text) for _, text in cells]
-            for (line, text), value in zip(cells, values):
-                if value is None:
-                    raise self.fail(key, f"row {line}, column {name!r}: {text!r} is not a finite number")
-            columns.append(values)
-        return np.array(columns, dtype=np.float64).T
+            if name not in header:
+                if len(header) < 2:
+                    raise self.fail(key, f"has no column {quoted(name, SHOWN_CELL)}: its first row "
+                                    f"is not a list of comma-separated column names")
+                listed = ", ".join(quoted(h, SHOWN_CELL) for h in header[:SHOWN_COLUMNS])
+                more = f", … ({len(header):,} columns)" if len(header) > SHOWN_COLUMNS else ""
+                raise self.fail(key, f"has no column {quoted(name, SHOWN_CELL)}; its columns: "
+                                f"{listed}{more}")
+            if header.count(name) > 1:
+                raise self.fail(key, f"has more than one column {quoted(name, SHOWN_CELL)}")
+            found.append(header.index(name))
+        return found
 
-    def labels(self, name: str) -> tuple[np.ndarray, tuple[str, ...]]:
-        """Class indices and names of column `name`, sorted by text or by whole-number value."""
-        cells = self.column(name, "target")
-        numbers = [_finite(text) for _, text in cells]
-        if None in numbers:
-            names = sorted({text for _, text in cells})
-            keys = [text for _, text in cells]
-        else:
-            for (line, text), number in zip(cells, numbers):
-                if not number.is_integer():  # type: ignore[union-attr]
-                    raise self.fail("target", f"row {line}, column {name!r}: class labels must be "
-                                    f"whole numbers or text, got {text!r}")
-            keys = [str(int(number)) for number in numbers]  # type: ignore[arg-type]
-            names = sorted(set(keys), key=int)
-        if len(names) < 2:
-            raise self.fail("target", f"column {name!r} has only one class {names[0]!r}; need at least 2")
-        index = {label: i for i, label in enumerate(names)}
-        return np.array([index[key] for key in keys], dtype=np.int64), tuple(names)
+    def read(self, features: list[str], targets: list[str], numeric_targets: bool):
+        """(x, target columns, lines): x (n, d) floats; the targets as floats (n, t) when
+        numeric_targets, else the text of the one target column; the line of each row."""
+        rows = self._rows()
+        first = next(rows, None)
+        if first is None:
+            raise self.fail("path", "is empty")
+        header = [cell.strip() for cell in first[1]]
+        if len(header) > MAX_COLUMNS:
+            raise self.fail("path", f"has {len(header):,} columns; at most {MAX_COLUMNS:,} are read")
+        if all(_finite(cell) is not None for cell in header):
+            raise self.fail("path", "needs a header row of column names first; its first row "
+                            "holds only numbers")
+        at_x = self._columns(header, features, "features")
+        at_y = self._columns(header, targets, "target")
+        per_row = 3 * 8 * (len(at_x) + len(at_y)) + (0 if numeric_targets else TEXT_CELL_BYTES)
+        most = max(1, memory_budget() // per_row)
+        x = array("d")
+        y = array("d")
+        texts: list[str] = []
+        lines = array("q")
+        width = len(header)
+        for line, cells in rows:
+            if len(cells) != width:
+                raise self.fail("path", f"row {line} has {len(cells)} cells, the header has {width}")
+            if len(lines) >= most:
+                self._too_many(most, len(at_x) + len(at_y), per_row)
+            lines.append(line)
+            x.extend(self._floats(cells, at_x, features, line, "features"))
+            if numeric_targets:
+                y.extend(self._floats(cells, at_y, targets, line, "target"))
+            else:
+                text = cells[at_y[0]].strip()
+                if not text:
+                    raise self.fail("target", f"row {line}, column "
+                                    f"{quoted(targets[0], SHOWN_CELL)} is blank")
+                texts.append(text)
+        if not lines:
+            raise self.fail("path", "has a header but no data rows")
+        n = len(lines)
+        x_array = np.frombuffer(x, dtype=np.float64).reshape(n, len(at_x))
+        y_array = np.frombuffer(y, dtype=np.float64).reshape(n, len(at_y)) if numeric_targets \
+            else texts
+        return x_array, y_array, lines
+
+    def _floats(self, cells: list[str], at: list[int], names: list[str], line: int,
+                key: str) -> list[float]:
+        try:
+            values = [float(cells[i]) for i in at]
+        except ValueError:
+            values = []
+        if len(values) == len(at) and all(map(math.isfinite, values)):
+            return values
+        for i, name in zip(at, names):  # which cell, said once
+            text = cells[i].strip()
+            column = quoted(name, SHOWN_CELL)
+            if not text:
+                raise self.fail(key, f"row {line}, column {column} is blank")
+            if _finite(text) is None:
+                raise self.fail(key, f"row {line}, column {column}: {quoted(text, SHOWN_CELL)} is "
+                                f"not a finite number")
+        raise AssertionError("unreachable")
+
+    def _too_many(self, most: int, columns: int, per_row: int) -> None:
+        raise self.fail("path", f"has more than {most:,} rows of {columns:,} columns: its data "
+                        f"would need more than {size_text(most * per_row)} of memory; the memory "
+                        f"budget is {size_text(memory_budget())} (set {BUDGET_ENV} to change it)")
 
 
-def read_csv(spec: Mapping[str, Any], base_dir: Path | None, where: str) -> Dataset:
-    """The columns named by `features` and `target` of the CSV file at `path`."""
+def _labels(cells: list[str], lines, name: str, fail) -> tuple[np.ndarray, tuple[str, ...]]:
+    """Class indices and names of a target column, sorted by text or by whole-number value."""
+    numbers = [_finite(text) for text in cells]
+    if None in numbers:
+        names = sorted(set(cells))
+        keys = cells
+    else:
+        for line, text, number in zip(lines, cells, numbers):
+            if not number.is_integer():  # type: ignore[union-attr]
+                raise fail("target", f"row {line}, column {quoted(name, SHOWN_CELL)}: class labels "
+                           f"must be whole numbers or text, got {quoted(text, SHOWN_CELL)}")
+        keys = [str(int(number)) for number in numbers]  # type: ignore[arg-type]
+        names = sorted(set(keys), key=int)
+    if len(names) < 2:
+        raise fail("target", f"column {quoted(name, SHOWN_CELL)} has only one class "
+                   f"{quoted(names[0], SHOWN_CELL)}; need at least 2")
+    index = {label: i for i, label in enumerate(names)}
+    return np.array([index[key] for key in keys], dtype=np.int64), tuple(names)
+
+
+def _task(cells: list[str], output: str | None, loss: str | None) -> str:
+    """The task of one target column when [data] gives none: classification when its values
+    are text, or whole numbers that a softmax output or a cross-entropy or bce loss takes as
+    classes; regression otherwise (nan and inf are numbers: refused as targets later)."""
+    numbers = [_number(text) for text in cells]
+    if None in numbers:
+        return "classification"
+    whole = all(math.isfinite(v) and v.is_integer() for v in numbers)  # type: ignore[arg-type]
+    if whole and (output == "softmax" or loss in ("cross-entropy", "bce")):
+        return "classification"
+    return "regression"
+
+
+def read_csv(spec: Mapping[str, Any], base_dir: Path | None, where: str,
+             output: str | None = None, loss: str | None = None) -> Dataset:
+    """The columns named by `features` and `target` of the CSV file at `path`. Without a
+    `task`, the network's output activation and loss help decide it (see _task)."""
     path_text, features, targets, task = _csv_keys(spec, where)
     path = Path(path_text)
     if base_dir is not None and not path.is_absolute():
         path = base_dir / path
-    table = _Table(_read_rows(path, where), repr(path_text), where)
-    x = table.numbers(features, "features")
-    if task is None:
-        texts = [text for name in targets for _, text in table.column(name, "target")]
-        numeric = all(_finite(text) is not None for text in texts)
-        task = "regression" if numeric or len(targets) > 1 else "classification"
-    if task == "regression":
-        return Dataset(x, table.numbers(targets, "target"), task, 0, tuple(features), tuple(targets))
-    labels, names = table.labels(targets[0])
-    return Dataset(x, labels, task, len(names), tuple(features), names)
+    table = _Csv(path, quoted(path_text, 60), where)
+    numeric = task == "regression" or len(targets) > 1
+    x, y, lines = table.read(features, targets, numeric)
+    if not numeric:
+        task = task or _task(y, output, loss)
+        if task == "regression":
+            numbers = np.array([_number(text) for text in y], dtype=np.float64)
+            for line, text, value in zip(lines, y, numbers):
+                if not math.isfinite(value):
+                    raise table.fail("target", f"row {line}, column {quoted(targets[0], SHOWN_CELL)}: "
+                                     f"{quoted(text, SHOWN_CELL)} is not a finite number")
+            y = numbers.reshape(-1, 1)
+    if task is None or task == "regression":
+        return Dataset(x, y, "regression", 0, tuple(features), tuple(targets))
+    labels, names = _labels(y, lines, targets[0], table.fail)
+    return Dataset(x, labels, "classification", len(names), tuple(features), names)
 
 
 # --- digits ------------------------------------------------------------------------------------
@@ -378,7 +500,7 @@ def read_csv(spec: Mapping[str, Any], base_dir: Path | None, where: str) -> Data
 DIGITS_FILE = "digits.csv.gz"  # presets/: the UCI handwritten digits as scikit-learn ships them
 
 
-def digits(spec: Mapping[str, Any], base_dir: Path | None, where: str) -> Dataset:
+def digits(spec: Mapping[str, Any], base_dir: Path | None, where: str, **_) -> Dataset:
     """The 1,797 8×8 handwritten digits (pixels 0–16, classes 0–9): each input a pixel."""
     from gradstep.scenarios.scenario import presets_dir
 
@@ -430,9 +552,9 @@ DATA_KINDS: dict[str, str] = {name: kind.description for name, kind in _KINDS.it
 
 
 def _build(kind: _Kind, spec: Mapping[str, Any], base_dir: Path | None, where: str,
-           rng: np.random.Generator) -> Dataset:
+           rng: np.random.Generator, network: Mapping[str, Any]) -> Dataset:
     if kind.reads_file:
-        return kind.generate(spec, base_dir, where)
+        return kind.generate(spec, base_dir, where, **network)
     samples = require_int(spec, "samples", where, SECTION, kind.samples, minimum=1, maximum=MAX_SAMPLES)
     noise = require_number(spec, "noise", where, SECTION, 0.0, minimum=0)
     options = kind.options(spec, where)
@@ -474,11 +596,14 @@ def _on_plane(data: Dataset, spec: Mapping[str, Any], kind: str, where: str) -> 
     return data.replace(x=expand(data.points, names), feature_names=names, features=names)
 
 
-def load_data(spec: Mapping[str, Any], base_dir: Path | None, where: str) -> tuple[Dataset, Dataset]:
+def load_data(spec: Mapping[str, Any], base_dir: Path | None, where: str, *,
+              output: str | None = None, loss: str | None = None) -> tuple[Dataset, Dataset]:
     """Check the [data] table `spec` and return (train, test), shuffled and split by its seed.
 
     base_dir is the scenario file's folder (csv paths are relative to it); `where` names the
     scenario in error messages. test has round(test_fraction * n) rows and may be empty.
+    output and loss (the network's output activation and the loss) decide a CSV target's task
+    when [data] names none.
     """
     spec = require_table(spec, where, SECTION)
     kind = _KINDS[require_choice(spec, "kind", where, SECTION, _KINDS)]
@@ -492,7 +617,7 @@ def load_data(spec: Mapping[str, Any], base_dir: Path | None, where: str) -> tup
         spec, "test_fraction", where, SECTION, kind.test_fraction, minimum=0, below=1
     )
     rng = np.random.default_rng(seed)
-    data = _build(kind, spec, base_dir, where, rng)
+    data = _build(kind, spec, base_dir, where, rng, {"output": output, "loss": loss})
     if spec["kind"] in PLANE_KINDS:
         data = _on_plane(data, spec, spec["kind"], where)
     elif data.x.shape[1] == 2:  # any two inputs make a plane the heatmap can draw over

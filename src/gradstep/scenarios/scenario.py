@@ -19,7 +19,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from gradstep.bounded import ParseLimit, loads_toml
 from gradstep.errors import GradstepError, ScenarioError
+from gradstep.files import FileError, read_bytes, shown
 from gradstep.lesson import FOCUS, Lesson
 from gradstep.live import DEFAULT_PACE, parse_pace
 from gradstep.model.spec import KEYS as NETWORK_KEYS
@@ -27,6 +29,7 @@ from gradstep.model.spec import NetworkSpec
 from gradstep.scenarios.data import DATA_KINDS, load_data
 from gradstep.scenarios.validate import describe, fail, require_table
 from gradstep.settings import TrainingSettings
+from gradstep.text import one_line
 from gradstep.training import Trainer
 
 __all__ = ["COURSE", "DEFAULT_SCENARIO", "Scenario", "load_scenario", "presets_dir", "list_presets"]
@@ -85,7 +88,8 @@ class Scenario:
                   learning_rate: float | None = None) -> list[Trainer]:
         """[A], or [A, B] for a side-by-side scenario: B on the same data, shuffled by the same
         seed (the same batches in the same order), its network and settings per [compare]."""
-        train, test = load_data(self.data, self.path.parent, self.where)
+        train, test = load_data(self.data, self.path.parent, self.where,
+                                output=self.network.output, loss=self.settings.loss)
         parts = [(self.network, self.settings, "")]
         if self.compare is not None:
             parts.append((self.compare.network, self.compare.settings, "compare"))
@@ -177,8 +181,8 @@ def _display(path: Path) -> str:
     """presets/<name>.toml for a shipped file, else the path as given."""
     try:
         return f"presets/{path.resolve().relative_to(presets_dir().resolve())}"
-    except (ValueError, OSError):
-        return str(path)
+    except (ValueError, OSError, RuntimeError):
+        return shown(path)
 
 
 def _is_path(name: str) -> bool:
@@ -198,23 +202,24 @@ def _locate(name_or_path: str | Path) -> Path:
 
 def _read(path: Path, where: str) -> dict[str, Any]:
     try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise ScenarioError(f"{where}: file not found") from None
-    except IsADirectoryError:
-        raise ScenarioError(f"{where}: is a folder, not a scenario file") from None
-    except (OSError, ValueError) as error:  # ValueError: a path with a NUL byte
-        reason = getattr(error, "strerror", None) or error
-        raise ScenarioError(f"{where}: cannot read the file: {reason}") from None
+        raw = read_bytes(path, "scenario")
+    except FileError as error:
+        if error.missing:
+            raise ScenarioError(f"{where}: file not found") from None
+        if "folder" in error.reason:
+            raise ScenarioError(f"{where}: is a folder, not a scenario file") from None
+        raise ScenarioError(f"{where}: cannot read the file: {error.reason}") from None
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         raise ScenarioError(f"{where}: is not UTF-8 text (bad byte at offset {error.start})") from None
     try:
-        return tomllib.loads(text)
+        return loads_toml(text)
     except tomllib.TOMLDecodeError as error:
-        reason = " ".join(str(error).split())
+        reason = one_line(error, 200)
         raise ScenarioError(f"{where}: is not valid TOML: {reason}") from None
+    except ParseLimit as error:
+        raise ScenarioError(f"{where}: is not read: it {error}") from None
 
 
 def _top_text(document: Mapping[str, Any], key: str, where: str, default: str,

@@ -8,6 +8,9 @@ the next frame reads the trainer (painter.py draws the frames).
 
 from __future__ import annotations
 
+import asyncio
+import signal
+
 from textual import events, on
 from textual.app import App, ComposeResult
 from textual.containers import Container, Horizontal, VerticalScroll
@@ -18,6 +21,7 @@ from gradstep import selection
 from gradstep.edits import Freeze, Nudge, Reinitialize
 from gradstep.errors import GradstepError
 from gradstep.files import Reads
+from gradstep.text import printable
 from gradstep.tui import editing, keep, layout, views
 from gradstep.tui.commands import GradstepCommands
 from gradstep.tui.keys import ACTIONS, COMMAND_TABLE, bindings
@@ -25,6 +29,7 @@ from gradstep.tui.messages import TrainingStopped
 from gradstep.tui.painter import REDRAW_HZ, Painter
 from gradstep.tui.screens.help import HelpScreen, help_sections
 from gradstep.tui.screens.picker import ScenarioPicker
+from gradstep.tui.screens.prompt import failure
 from gradstep.tui.screens.settings import SettingsScreen
 from gradstep.tui.widgets.heatmap import HeatmapCanvas
 from gradstep.tui.widgets.lesson import Lesson
@@ -50,7 +55,8 @@ class GradstepApp(App[int]):
     COMMAND_TABLE = COMMAND_TABLE
     BINDINGS = bindings()
 
-    def __init__(self, workspace: Workspace, driver_class=None, web: bool = False) -> None:
+    def __init__(self, workspace: Workspace, driver_class=None, web: bool = False,
+                 handle_signals: bool = False) -> None:
         super().__init__(driver_class=driver_class)
         self.workspace = workspace
         self.downloads = keep.Downloads() if web else None  # web: files go to the browser
@@ -58,9 +64,16 @@ class GradstepApp(App[int]):
         self.show_sums = False  # w: the sums plot in the loss plot's place (when one fits)
         self.show_neurons = False  # v: neuron pictures in the network list's place
         self.painter = Painter(self)
-        self.sub_title = workspace.lesson.name
+        self.handle_signals = handle_signals
+        self.sub_title = printable(workspace.lesson.name, 60)
 
     def on_mount(self) -> None:
+        if self.handle_signals:  # SIGTERM ends the app as `q` would, between two events
+            try:
+                asyncio.get_running_loop().add_signal_handler(
+                    signal.SIGTERM, lambda: self.exit(128 + signal.SIGTERM))
+            except (NotImplementedError, RuntimeError, ValueError):
+                pass
         self.workspace.on_run_stopped = lambda diverged: self.post_message(
             TrainingStopped(diverged))
         for pane, title in (("#network", "network"), ("#readouts", "weight sums"),
@@ -104,9 +117,11 @@ class GradstepApp(App[int]):
 
     def notify(self, message: str, *, title: str = "", severity="information",
                timeout: float | None = None, markup: bool = False) -> None:
-        """Model messages hold brackets ("shape [5, 1]"): not markup. One at a time."""
+        """Model messages hold brackets ("shape [5, 1]"): not markup; they may quote a file's
+        text: control characters made visible. One at a time."""
         self.clear_notifications()
-        super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
+        super().notify(printable(message, 600), title=printable(title, 60), severity=severity,
+                       timeout=timeout, markup=markup)
 
     def show_lesson(self, short: bool | None = None) -> None:
         """The lesson, whole when it fits beside the panes (or as asked), else one line."""
@@ -114,7 +129,7 @@ class GradstepApp(App[int]):
             short = not layout.lesson_fits(self, *self.size)
         self.query_one(Lesson).show(self.workspace.lesson, short=short)
         self.query_one(ReadoutsView).focus = self.workspace.lesson.focus
-        self.sub_title = self.workspace.lesson.name
+        self.sub_title = printable(self.workspace.lesson.name, 60)
         layout.arrange(self)
 
     def on_resize(self) -> None:
@@ -167,6 +182,8 @@ class GradstepApp(App[int]):
             self.workspace.apply(edit)
         except GradstepError as e:
             return str(e)
+        except Exception as e:  # noqa: BLE001 - an edit never takes the app down
+            return failure(e)
         finally:
             self.redraw()
         return None
@@ -259,7 +276,10 @@ class GradstepApp(App[int]):
         except GradstepError as e:
             self.notify(str(e), severity="error", title="not loaded")
             return
-        self.opened(f"loaded {name}: {self.workspace.lesson.title}")
+        except Exception as e:  # noqa: BLE001 - a scenario file never takes the app down
+            self.notify(failure(e), severity="error", title="not loaded")
+            return
+        self.opened(f"loaded {name}: {printable(self.workspace.lesson.title, 200)}")
 
     def opened(self, message: str) -> None:
         """Something new is open: select its first layer, redraw, show its lesson (whole when
@@ -309,7 +329,7 @@ def launch_app(scenario=None, *, session=None, pace="lesson", web=False, root=No
         Workspace.from_scenario(scenario, pace)
     if web:
         workspace.reads = Reads.under(root)
-    app = GradstepApp(workspace, web=web)
+    app = GradstepApp(workspace, web=web, handle_signals=not web)  # serve manages its tabs
     result = app.run()
     workspace.pause()
     return result if isinstance(result, int) else app.return_code or 0

@@ -10,6 +10,7 @@ from gradstep import selection
 from gradstep.edits import SetBias, SetWeight, bias_name, weight_name
 from gradstep.names import trainer_names
 from gradstep.errors import GradstepError
+from gradstep.tui.screens.prompt import failure
 from gradstep.tui.screens.settings import SettingsScreen
 from gradstep.tui.screens.value_editor import ValueEditor, parse_number, parse_whole
 
@@ -20,7 +21,7 @@ def typed(app, parse, text: str, make) -> str | None:
         edit = make(parse(text, "the value"))
     except GradstepError as e:
         return str(e)
-    return app.try_apply(edit)
+    return app.try_apply(edit)  # catches whatever the edit meets
 
 
 def prompt_value(app, layer: int, row: int, col: int) -> None:
@@ -56,6 +57,8 @@ def apply_settings(app, values: dict) -> str | None:
         edit, done = SettingsScreen.edit_for(app.trainer, values)
     except GradstepError as e:
         return str(e)
+    except Exception as e:  # noqa: BLE001 - a form never takes the app down
+        return failure(e)
     if edit is None:
         return None
     error = app.try_apply(edit)

@@ -17,10 +17,10 @@ import io
 from collections.abc import Callable
 
 from gradstep.errors import GradstepError
-from gradstep.files import download_name
+from gradstep.files import download_name, shown
 from gradstep.session import SUFFIX
 from gradstep.tui.screens.export_menu import ExportMenu
-from gradstep.tui.screens.prompt import TextPrompt
+from gradstep.tui.screens.prompt import TextPrompt, failure
 from gradstep.tui.screens.unsaved import UnsavedChanges
 
 EXPORTS = {
@@ -111,7 +111,9 @@ def _saved(app, text: str | None) -> str | None:
         path = app.workspace.save(text)
     except GradstepError as e:
         return str(e)
-    app.notify(f"saved {path}", title="saved")
+    except Exception as e:  # noqa: BLE001 - a save never takes the app (and the work) down
+        return failure(e)
+    app.notify(f"saved {shown(path)}", title="saved")
     return None
 
 
@@ -214,7 +216,7 @@ def prompt_export(app, kind: str, svg: str | None = None) -> None:
             path = app.workspace.export(kind, text, svg if kind == "screenshot" else None)
         except GradstepError as e:
             return str(e)
-        app.notify(f"wrote {path}", title="exported")
+        app.notify(f"wrote {shown(path)}", title="exported")
         return None
 
     app.push_screen(TextPrompt(question, default.format(stem=stem), write))

@@ -11,6 +11,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Label, OptionList
 from textual.widgets.option_list import Option
 
+from gradstep.text import printable
+
 
 class ScenarioPicker(ModalScreen[str | None]):
     DEFAULT_CSS = """
@@ -56,7 +58,8 @@ class ScenarioPicker(ModalScreen[str | None]):
             yield Label("[b]Scenarios[/b]  Enter loads · Escape cancels")
             if self.error:
                 yield Label(self.error, id="error", markup=False)
-            options = [Option(Text.assemble((f"{s.name:<20}", "bold"), s.title), id=s.name)
+            options = [Option(Text.assemble((f"{printable(s.name, 20):<20}", "bold"),
+                                            printable(s.title, 200)), id=s.name)
                        for s in self.scenarios]
             yield OptionList(*options, id="scenarios")
 

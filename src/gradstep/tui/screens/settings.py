@@ -19,7 +19,9 @@ from gradstep.model.initializers import INITS
 from gradstep.model.losses import LOSSES
 from gradstep.model.optimizers import OPTIMIZERS
 from gradstep.model.spec import DTYPES
-from gradstep.tui.screens.value_editor import parse_number, parse_whole
+from gradstep.text import printable
+from gradstep.tui.screens.prompt import failure
+from gradstep.tui.screens.value_editor import MAX_NUMBER, parse_number, parse_whole
 
 SELECTS = {"optimizer": OPTIMIZERS, "loss": LOSSES, "constraint": CONSTRAINTS, "init": INITS,
            "dtype": DTYPES, "standardize": ("no", "yes"), "batch_norm": ("no", "yes")}
@@ -142,7 +144,8 @@ class SettingsScreen(ModalScreen[bool]):
                         yield Select([(c, c) for c in choices], value=current[name],
                                      id=f"set-{name}", allow_blank=False, compact=True)
                     else:
-                        yield Input(current[name], id=f"set-{name}", compact=True)
+                        yield Input(current[name], id=f"set-{name}", compact=True,
+                                    max_length=MAX_NUMBER)
             yield Label("", id="error", markup=False)
             with Horizontal():
                 yield Button("Apply", variant="primary", id="apply", compact=True)
@@ -160,9 +163,12 @@ class SettingsScreen(ModalScreen[bool]):
         return values
 
     def submit(self) -> None:
-        error = self.apply(self.values())
+        try:
+            error = self.apply(self.values())
+        except Exception as e:  # noqa: BLE001 - the app stays up whatever a callback meets
+            error = failure(e)
         if error:
-            self.query_one("#error", Label).update(error)
+            self.query_one("#error", Label).update(printable(error, 600))
         else:
             self.dismiss(True)
 

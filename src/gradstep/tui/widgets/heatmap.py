@@ -3,11 +3,14 @@ foreground colour and the lower in the background colour, so a pixel is square.
 
 The network's output over the plane of its two inputs is predicted in one vectorised call per
 redraw; cells are merged into runs of equal colour and the styles are cached, so a redraw of a
-120×36 pane costs a few milliseconds.
+120×36 pane costs a few milliseconds. A huge network is predicted on a coarser grid (at most
+budget.MAX_FORWARD_WORK multiply-adds a redraw), each point then covering a block of pixels,
+and the prediction goes in chunks of rows: a redraw never holds more than the screen needs.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -20,6 +23,7 @@ from textual.message import Message
 from textual.strip import Strip
 from textual.widget import Widget
 
+from gradstep.budget import forward_points
 from gradstep.tui.widgets.colors import (
     MAX_POINTS,
     domain,
@@ -53,6 +57,16 @@ def half_block_strips(top: np.ndarray, bottom: np.ndarray, cache: dict) -> list[
         strips.append(Strip(segments, width))
     return strips
 
+
+
+def grid_size(width: int, height: int, parameters: int) -> tuple[int, int]:
+    """The grid of points a redraw predicts: every pixel, or fewer (same proportions) when a
+    prediction of every pixel would take more than budget.MAX_FORWARD_WORK multiply-adds."""
+    points = forward_points(parameters, width * height)
+    if points >= width * height:
+        return width, height
+    scale = math.sqrt(points / (width * height))
+    return max(2, min(width, int(width * scale))), max(2, min(height, int(height * scale)))
 
 
 PROBE_COLOR = 0xFF00FF   # magenta: no prediction or point is ever painted this colour
@@ -174,15 +188,20 @@ class HeatmapCanvas(Widget, can_focus=True):
         lo, hi = domain(both)
         self.view = view = fit_view(lo, hi, width, 2 * rows)
         left, top, w, h = view.left, view.top, view.width, view.height
-        xs = lo[0] + (np.arange(w) + 0.5) * (hi[0] - lo[0]) / w
-        ys = hi[1] - (np.arange(h) + 0.5) * (hi[1] - lo[1]) / h  # up is larger
-        grid = np.empty((h, w, 2))
+        grid_w, grid_h = grid_size(w, h, trainer.network.parameter_count())
+        xs = lo[0] + (np.arange(grid_w) + 0.5) * (hi[0] - lo[0]) / grid_w
+        ys = hi[1] - (np.arange(grid_h) + 0.5) * (hi[1] - lo[1]) / grid_h  # up is larger
+        grid = np.empty((grid_h, grid_w, 2))
         grid[..., 0] = xs[None, :]
         grid[..., 1] = ys[:, None]
         out = trainer.predict_plane(grid.reshape(-1, 2))
-        colors = output_colors(np.asarray(out).reshape(h * w, -1), trainer, self.discrete)
+        colors = output_colors(np.asarray(out).reshape(grid_h * grid_w, -1), trainer,
+                               self.discrete)
         pixels = np.full((2 * rows, width), self._background(), np.int64)
-        plane = pack(colors).reshape(h, w)
+        plane = pack(colors).reshape(grid_h, grid_w)
+        if (grid_w, grid_h) != (w, h):  # a huge network: each point covers a block of pixels
+            plane = plane[(np.arange(h) * grid_h // h)[:, None],
+                          (np.arange(w) * grid_w // w)[None, :]]
         shown = pick(len(data.x), max(MAX_POINTS, 1))
         if len(shown):
             col, row = view.pixel_of(data.points[shown])

@@ -1,11 +1,14 @@
 """The open lesson: its title and text in a box, or, when room is short, one line saying what
-to watch (`l` switches). Everything here came from a file: shown as plain text, never markup.
+to watch (`l` switches). Everything here came from a file: shown as plain text, never markup,
+control characters made visible (text.py).
 """
 
 from __future__ import annotations
 
 from rich.text import Text
 from textual.widgets import Static
+
+from gradstep.text import printable
 
 
 class Lesson(Static):
@@ -40,13 +43,14 @@ class Lesson(Static):
             self.border_subtitle = None
             self.update(self._one_line())
             return
-        self.border_title = Text(f"lesson: {lesson.heading}")
+        self.border_title = Text(f"lesson: {printable(lesson.heading, 200)}")
         self.border_subtitle = "l: one line"
         self.update(self._full())
 
     def _watch(self) -> str:
         lesson = self.lesson
-        return lesson.watch or (lesson.text.split(". ")[0].strip() if lesson.text else "")
+        watch = lesson.watch or (lesson.text.split(". ")[0].strip() if lesson.text else "")
+        return printable(watch, 300)
 
     def _one_line(self) -> Text:
         """What to watch first (a narrow screen cuts the end), then the title."""
@@ -62,10 +66,11 @@ class Lesson(Static):
 
     def _full(self) -> Text:
         lesson = self.lesson
-        text = Text(lesson.text.strip() or lesson.heading)
+        text = Text(printable(lesson.text.strip(), 20_000, lines=True)
+                    or printable(lesson.heading, 200))
         if lesson.watch:
             text.append("\nwatch: ", style="bold")
-            text.append(lesson.watch, style="bold")
+            text.append(printable(lesson.watch, 300), style="bold")
         return text
 
     def rows_needed(self, width: int) -> int:

@@ -25,6 +25,7 @@ from gradstep.tui.widgets.heatmap import half_block_strips
 from gradstep.tui.widgets.readouts_view import number
 
 GAP = 2             # columns between layers
+SHOWN = 64          # neurons drawn per layer at most (a 100,000-neuron layer draws 64)
 MIN_SIDE, MAX_SIDE = 6, 12  # a picture is side columns wide and side/2 rows tall
 BAR = 10
 
@@ -39,6 +40,11 @@ def activation_scale(name: str, values: np.ndarray) -> np.ndarray:
     top = float(np.nanmax(np.abs(values))) if values.size else 0.0
     return np.clip(values / top, -1, 1) if top > 0 and math.isfinite(top) else \
         np.zeros_like(values)
+
+
+def _more(hidden: int) -> list:
+    """The label that says how many neurons of a layer are not drawn."""
+    return [([], f"… {hidden:,} more")] if hidden > 0 else []
 
 
 class NeuronMap(ScrollView):
@@ -99,18 +105,19 @@ class NeuronMap(ScrollView):
         ys = hi[1] - (np.arange(h) + 0.5) * (hi[1] - lo[1]) / h
         grid = np.stack(np.meshgrid(xs, ys), axis=-1).reshape(-1, 2)
         with np.errstate(all="ignore"):
-            acts = net.layer_outputs(trainer.plane_inputs(grid))
+            acts = net.layer_outputs(trainer.plane_inputs(grid), columns=SHOWN)
         columns = []
         for k in range(1, net.depth + 1):
             kind = net.activation_of(k)
             a = np.nan_to_num(np.asarray(acts[k], float))
             pictures = []
-            for j in range(net.sizes[k]):
+            for j in range(a.shape[1]):
                 t = activation_scale(kind, a[:, j]).reshape(h, w)
                 pixels = pack(diverging(t.ravel())).reshape(h, w)
                 strips = half_block_strips(pixels[0::2], pixels[1::2], self._styles)
                 total = float(net.weights[k - 1][:, j].sum())
                 pictures.append((strips, f"{names[k][j]} Σ{number(total, 0)}"))
+            pictures += _more(net.sizes[k] - a.shape[1])
             columns.append((f"layer {k}", pictures))
         if len(self._styles) > 4096:
             self._styles.clear()
@@ -128,7 +135,7 @@ class NeuronMap(ScrollView):
         cell = max(cols, 12) + GAP
         per_row = max(1, ((self.size.width or 60) - 2) // cell)
         pictures = []
-        for j in range(net.sizes[1]):
+        for j in range(min(net.sizes[1], SHOWN)):
             t = np.zeros((height, cols))
             t[:rows] = np.nan_to_num(w[:, j].reshape(rows, cols)) / top
             pixels = pack(diverging(t.ravel())).reshape(height, cols)
@@ -147,7 +154,7 @@ class NeuronMap(ScrollView):
         net = trainer.network
         x = trainer.x_train[:512]
         with np.errstate(all="ignore"):
-            acts = net.layer_outputs(x)
+            acts = net.layer_outputs(x, columns=SHOWN)
         columns = []
         for k in range(1, net.depth + 1):
             means = np.nan_to_num(np.abs(np.asarray(acts[k], float)).mean(axis=0))
@@ -158,6 +165,7 @@ class NeuronMap(ScrollView):
                 bar = Strip([Segment("█" * cells + "·" * (BAR - cells),
                                      Style(color="rgb(8,119,189)"))])
                 bars.append(([bar], f"{names[k][j]} {number(float(m), 0)}"))
+            bars += _more(net.sizes[k] - len(means))
             columns.append((f"layer {k} mean|a|", bars))
         return columns
 

@@ -18,7 +18,9 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Static
 from textual_plotext import PlotextPlot
 
+from gradstep.budget import forward_points
 from gradstep.targets import class_confidence, low_label, predict_classes
+from gradstep.text import printable
 from gradstep.tui.widgets.colors import (
     BLUE,
     CLASS_COLORS,
@@ -111,10 +113,11 @@ class OutputView(Vertical):
         second = self.query_one("#output-heatmap-b", HeatmapCanvas)
         second.display = self.pair is not None
         inputs = trainer.network.sizes[0]
+        names = [printable(n, 16) for n in trainer.raw_train.feature_names[:2]]
         if inputs == 1 and not trainer.on_plane:
             self._set_mode("curve")
             self._draw_curve(trainer)
-            where = f"{trainer.raw_train.feature_names[0]} →; points: training data"
+            where = f"{names[0]} →; points: training data"
         elif trainer.on_plane:
             self._set_mode("heatmap")
             first = self.pair[0] if self.pair else trainer
@@ -223,7 +226,7 @@ class OutputView(Vertical):
     def confusion_table(trainer) -> Text:
         """The confusion matrix: a row per true class, a column per predicted class."""
         matrix = trainer.metrics().confusion
-        names = [str(c)[:5] for c in trainer.raw_train.target_names][:len(matrix)]
+        names = [printable(c, 5) for c in trainer.raw_train.target_names][:len(matrix)]
         width = max(5, *(len(str(n)) + 1 for n in matrix.ravel()), *(len(n) + 1 for n in names))
         text = Text(no_wrap=True, overflow="ellipsis")
         text.append("true ↓  ", style="dim")
@@ -243,7 +246,8 @@ class OutputView(Vertical):
         data = trainer.raw_train
         lo, hi = domain(data.x)
         width = max(plot.size.width, 20)
-        xs = np.linspace(lo[0], hi[0], 2 * width)
+        points = forward_points(trainer.network.parameter_count(), 2 * width)
+        xs = np.linspace(lo[0], hi[0], points)  # fewer points when the network is huge
         out = clean(np.asarray(trainer.predict(xs[:, None])))
         out = np.clip(out, -1e12, 1e12)  # plotext cannot scale astronomically large values
         shown = pick(len(data.x), MAX_POINTS)
@@ -294,7 +298,7 @@ class OutputView(Vertical):
                 text.append(f"{int(target):>11} {int(label):>9} {number(float(c))} "
                             f"{'✓' if right else '✗'}\n", style="" if right else "bold")
         else:
-            name = (data.target_names[0] if data.target_names else "target")[:9]
+            name = printable(data.target_names[0] if data.target_names else "target", 9)
             text.append(f"{split + ' ' + name:>11} {'predicted':>9} {'error':>9}\n", style="bold")
             for target, predicted in zip(data.y[:rows, 0], out[:, 0]):
                 error = float(predicted) - float(target)

@@ -20,6 +20,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from gradstep.names import trainer_names
+from gradstep.text import printable
 
 WIDTH = 8          # every number is right-aligned in this many cells, so the table never jitters
 NEAR_ONE = 0.05    # |Σw − 1| below this counts as "about 1"
@@ -284,7 +285,7 @@ class ReadoutsView(VerticalScroll):
             row = []
             for j in range(k):
                 row += [number(float(w[i, j])), number(float(weights[i, j]))]
-            table.add_row(name, *row)
+            table.add_row(Text(printable(name, 12)), *row)  # a CSV column's name: not markup
         if net.bias:
             row = []
             for j in range(k):

@@ -9,6 +9,7 @@ from rich.text import Text
 from textual.widgets import Static
 
 from gradstep.live import pace_words
+from gradstep.text import printable
 
 
 def _loss(value: float) -> str:
@@ -61,6 +62,6 @@ class StatusLine(Static):
                         f"  r: {pace_words(pace)}", style="dim")
         diverged = next((t for _, t in shown if t.diverged), None)
         if diverged is not None:
-            text.append(f"  {diverged.status}", style="bold")
+            text.append(f"  {printable(diverged.status, 300)}", style="bold")
         self.set_class(diverged is not None, "-diverged")
         self.update(text, layout=False)  # one line always: no layout pass per frame

@@ -199,7 +199,10 @@ class StepPlot(PlotextPlot):
         ticks = nice_ticks(0, x_hi, 5 if width >= 60 else 3)
         # our own y ticks, always: plotext prints 3e16 with all its digits, and it keeps
         # ticks across clear_data, so a linear axis's ticks would reach a log axis
-        ticks_y = y_ticks(y_lo, y_hi, self.log_drawn, 5 if height >= 8 else 3) if shown else []
+        # at most one tick per row of the canvas (the height less title, frame and x axis):
+        # two ticks on one row show whichever plotext happens to draw last
+        ticks_y = y_ticks(y_lo, y_hi, self.log_drawn, max(2, min(5, height - 5))) \
+            if shown else []
         marks = self._edit_marks(np.unique(np.asarray(trainer.history.edits, float)),
                                  next((c for c in curves if c.marks), curves[0])
                                  if curves else None, width)
