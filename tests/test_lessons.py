@@ -6,6 +6,10 @@ the data keep their own seed. Where a lesson gives a number that depends on the 
 range that all six runs fall in. The screen's mean|a| and ‖∇‖ are of the last batch; where a
 lesson claims something of all the data, it is computed here from all of it. A lesson's "after
 five seconds" is an epoch count at the scenario's pace (epochs per second).
+
+A side-by-side scenario ([compare]) is trained as the app and `gradstep train` train it: A and B
+in lockstep (`Lockstep([a, b])`), on the same data and batches, and every claim about A and about
+B is checked for each seed.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ import pytest
 from gradstep.edits import ChangeSettings, Reinitialize
 from gradstep.model import activations
 from gradstep.model.readouts import Readouts
+from gradstep.pair import Lockstep
 from gradstep.scenarios import list_presets, load_scenario
 from gradstep.training import Evaluation
 
@@ -76,20 +81,39 @@ def train(trainer, epochs) -> Run:
     return Run(trainer, tuple(frames))
 
 
+def train_side_by_side(trainers, epochs) -> tuple[Run, ...]:
+    """Train A and B in lockstep epoch by epoch (the same steps as
+    Lockstep(trainers).run(epochs=epochs)), keeping each one's frames; one that diverges keeps
+    its frames up to its last epoch, the other goes on."""
+    pair = Lockstep(trainers)
+    frames = [[frame(t)] for t in trainers]
+    for _ in range(epochs):
+        going = [not t.diverged for t in trainers]
+        pair.run(epochs=1)
+        for kept, t, was_going in zip(frames, trainers, going):
+            if was_going:
+                kept.append(frame(t))
+        if pair.diverged:
+            break
+    return tuple(Run(t, tuple(kept)) for t, kept in zip(trainers, frames))
+
+
 @functools.cache
 def run(name, seed, epochs=None) -> Run:
-    """The scenario trained for its epochs (or `epochs`), once per test session."""
+    """The scenario trained for its epochs (or `epochs`), once per test session: a single
+    scenario's network, or A of a side-by-side one trained beside B."""
     scenario = load_scenario(name)
+    if scenario.compare is not None:
+        return runs(name, seed, epochs)[0]
     return train(scenario.build(seed=seed), epochs or scenario.settings.epochs)
 
 
-def changed(name, seed, *edits, epochs=None) -> Run:
-    """The scenario as a person changes it before pressing r: edits applied, then trained."""
+@functools.cache
+def runs(name, seed, epochs=None) -> tuple[Run, Run]:
+    """A side-by-side scenario's A and B trained in lockstep for its epochs (or `epochs`)."""
     scenario = load_scenario(name)
-    trainer = scenario.build(seed=seed)
-    for edit in edits:
-        trainer.apply(edit)
-    return train(trainer, epochs or scenario.settings.epochs)
+    assert scenario.compare is not None, f"{name} has no [compare]"
+    return train_side_by_side(scenario.build_all(seed=seed), epochs or scenario.settings.epochs)
 
 
 def full_activations(net, weights, biases, x):
@@ -214,14 +238,28 @@ def test_plane(seed):
 
 @lesson("sum-to-one")
 def test_sum_to_one(seed):
-    r = run("sum-to-one", seed)
-    assert all(abs(f.readouts.sum - 1) < 1e-9 and (f.weights[0] >= 0).all() for f in r.frames)
-    best, _ = optimum(r)
+    a, b = runs("sum-to-one", seed)
+    scenario = load_scenario("sum-to-one")
+    assert scenario.network == load_scenario("plane").network.replace(seed=scenario.network.seed)
+    assert scenario.compare.network == scenario.network.replace(constraint="simplex")
+    assert a.end.epoch == b.end.epoch == 40
+    # A: the learned column meets the optimum; Σw about 4.83, 8.93 with the bias
+    best, best_bias = optimum(a)
     assert abs(best.sum() - 4.83) < 0.01
-    w, b = weights_of(r.end), r.end.biases[0][0]
-    assert abs(w[0] - 0.98) < 0.01 and w[1] < 0.03 and abs(b - 4.4) < 0.05
-    loss, plane = r.end.evaluation.train_loss, run("plane", seed).end.evaluation.train_loss
-    assert abs(loss - 2.26) < 0.01 and abs(plane - 0.0095) < 0.0005 and loss > 200 * plane
+    w, bias = weights_of(a.end), a.end.biases[0][0]
+    assert np.abs(w - best).max() < 0.005 and abs(bias - best_bias) < 0.005
+    assert abs(a.end.readouts.sum - 4.83) < 0.01 and abs(a.end.readouts.sum + bias - 8.93) < 0.01
+    # B: Σw 1.000 at every step, x1 about 0.98, x2 almost none, the bias about 4.4
+    assert all(abs(f.readouts.sum - 1) < 1e-9 and (f.weights[0] >= 0).all() for f in b.frames)
+    w, bias = weights_of(b.end), b.end.biases[0][0]
+    assert abs(w[0] - 0.98) < 0.01 and w[1] < 0.03 and abs(bias - 4.4) < 0.05
+    # the loss curves part within two seconds; B's stalls near 2.26, over 200 times A's 0.0095
+    loss_a = [f.evaluation.train_loss for f in a.frames]
+    loss_b = [f.evaluation.train_loss for f in b.frames]
+    assert loss_b[2 * 4] > 10 * loss_a[2 * 4]
+    assert all(abs(v - 2.26) < 0.02 for v in loss_b[5 * 4:])  # stalled from five seconds on
+    assert abs(loss_b[-1] - 2.26) < 0.01 and abs(loss_a[-1] - 0.0095) < 0.0005
+    assert loss_b[-1] > 200 * loss_a[-1]
 
 
 # --- house-prices, standardize --------------------------------------------------------------------
@@ -243,7 +281,10 @@ def test_house_prices(seed):
 
 @lesson("standardize")
 def test_standardize(seed):
-    r = run("standardize", seed)
+    scenario = load_scenario("standardize")
+    assert scenario.compare.settings == scenario.settings.changed(standardize=True)
+    r, fixed = runs("standardize", seed)
+    # A, raw: one step, then "diverged at step 2"
     t = r.trainer
     assert t.diverged and t.step_count == 1 and t.status.startswith("diverged at step 2")
     x = np.vstack([t.raw_train.x, t.raw_test.x])
@@ -253,41 +294,52 @@ def test_standardize(seed):
     square_feet = t.network.weights[0][1, 0]
     assert abs(best[1] - 103) < 1 and square_feet > 10_000_000 and square_feet > 1e5 * best[1]
     assert t.readouts().layers[0].grad_norm > 1e13
-    # s, standardize = yes, Apply, x, r: the same learning rate trains
-    fixed = changed("standardize", seed, ChangeSettings({"standardize": True}), Reinitialize())
+    # B, standardized: the same learning rate trains to the end of the run
     assert not fixed.trainer.diverged and fixed.trainer.settings.learning_rate == 0.05
-    loss = [f.evaluation.train_loss for f in fixed.frames]
+    assert fixed.end.epoch == scenario.settings.epochs
+    loss = [f.evaluation.train_loss for f in fixed.frames]  # 5.5e10 to 1.9e8 in four seconds
     assert loss[0] > 200 * loss[4 * 2] and loss[4 * 2] < 1.05 * min(loss)
+    assert round(loss[0] / 1e10, 1) == 5.5 and round(loss[4 * 2] / 1e8, 1) == 1.9
     best, _ = optimum(fixed)
     assert np.all(np.abs(weights_of(fixed.end) - best) < 0.06 * best)
 
 
-# --- l1-sparsity, l2-shrinkage ------------------------------------------------------------------
+def test_side_by_side_epoch_by_epoch_is_one_run():
+    """The lesson tests' frames come from the steps `gradstep train` takes, also once A stops."""
+    for name in ("standardize", "sum-to-one"):
+        scenario = load_scenario(name)
+        trainers = scenario.build_all()
+        Lockstep(trainers).run(epochs=scenario.settings.epochs)
+        for whole, by_epoch in zip(trainers, runs(name, None)):
+            assert whole.step_count == by_epoch.trainer.step_count
+            np.testing.assert_array_equal(whole.network.params, by_epoch.trainer.network.params)
+
+
+# --- l1-sparsity -------------------------------------------------------------------------------
 
 USELESS, USEFUL = [1, 3, 4], [0, 2, 5]  # x2, x4, x5 and x1, x3, x6
 
 
 @lesson("l1-sparsity")
 def test_l1_sparsity(seed):
-    r = run("l1-sparsity", seed)
-    assert all((f.weights[0][USELESS, 0] == 0).all() for f in r.frames[round(5 * 3):])
-    best, _ = optimum(r)
-    w = weights_of(r.end)
-    assert abs(w[0] - 2.53) < 0.03 and abs(best[0] - 3.02) < 0.005
-    assert abs(r.trainer.penalty() - 1.40) < 0.015
-
-
-@lesson("l2-shrinkage")
-def test_l2_shrinkage(seed):
-    r = run("l2-shrinkage", seed)
-    assert all((f.weights[0] != 0).all() for f in r.frames)
-    best, _ = optimum(r)
-    w = weights_of(r.end)
+    scenario = load_scenario("l1-sparsity")
+    assert scenario.compare.settings == scenario.settings.changed(l1=0.0, l2=0.3)
+    a, b = runs("l1-sparsity", seed)
+    best, _ = optimum(a)
+    assert abs(best[0] - 3.02) < 0.005 and np.array_equal(best, optimum(b)[0])
+    # A (L1): x2, x4, x5 exactly 0 from five seconds on; x1 near 2.53; the penalty about 1.40
+    assert all((f.weights[0][USELESS, 0] == 0).all() for f in a.frames[round(5 * 3):])
+    w = weights_of(a.end)
+    assert abs(w[0] - 2.53) < 0.03
+    assert abs(a.trainer.penalty() - 1.40) < 0.015
+    # B (L2): never exactly 0; x2, x4, x5 near -0.10, +0.07, +0.01; each useful weight about
+    # half its optimum, x1 near 1.59; the penalty about 1.19
+    assert all((f.weights[0] != 0).all() for f in b.frames)
+    w = weights_of(b.end)
     assert np.all(np.abs(w[USEFUL] / best[USEFUL] - 0.5) < 0.05)
-    assert abs(w[0] - 1.59) < 0.01 and abs(best[0] - 3.02) < 0.005
+    assert abs(w[0] - 1.59) < 0.01
     assert abs(w[1] + 0.10) < 0.01 and abs(w[3] - 0.07) < 0.01 and abs(w[4] - 0.01) < 0.005
-    assert abs(r.end.readouts.sum - 1.04) < 0.01 and abs(best.sum() - 2.16) < 0.005
-    assert abs(r.end.readouts.sum - best.sum() / 2) < 0.06
+    assert abs(b.trainer.penalty() - 1.19) < 0.01
 
 
 # --- two-three-one, xor, circle, softmax-outputs, init-zoo ----------------------------------------
@@ -391,27 +443,48 @@ def identical_neurons(f: Frame):
     return all(np.all(w == w[:, :1]) for w in hidden) and np.all(f.weights[-1] == f.weights[-1][:1])
 
 
+def straight_bands(trainer) -> bool:
+    """Whether the output over the input plane is a monotone function of one straight
+    projection: the heatmap shows straight bands, and its decision line is straight."""
+    net = trainer.network
+    g = np.linspace(-6, 6, 61)
+    x = np.array([(u, v) for u in g for v in g])
+    along = x @ net.weights[0][:, 0] + net.biases[0][0]
+    y = net.forward(x)[:, 0][np.argsort(along, kind="stable")]
+    steps = np.diff(y)
+    return bool((steps >= -1e-12).all() or (steps <= 1e-12).all())
+
+
 @lesson("init-zoo")
 def test_init_zoo(seed):
-    r = run("init-zoo", seed)
-    assert all(identical_neurons(f) for f in r.frames)
+    scenario = load_scenario("init-zoo")
+    assert scenario.compare.network == scenario.network.replace(init="xavier")
+    a, b = runs("init-zoo", seed)
+    # A: identical neurons at every step, one value four times in Σ in, straight bands, < 75%
+    assert all(identical_neurons(f) for f in a.frames)
     assert all(np.all(layer.neuron_sums == layer.neuron_sums[0])
-               for f in r.frames for layer in f.readouts.layers[:-1])
-    assert r.end.weights[0].any()  # identical, but they did move
-    assert 0.60 <= r.end.evaluation.accuracy <= 0.75
-    # s, init = xavier, Apply, x, r
-    xavier = changed("init-zoo", seed, ChangeSettings(init="xavier"), Reinitialize())
-    assert not identical_neurons(xavier.frames[0]) and not identical_neurons(xavier.end)
-    assert xavier.end.evaluation.accuracy > 0.9
+               for f in a.frames for layer in f.readouts.layers[:-1])
+    assert a.end.weights[0].any()  # identical, but they did move
+    assert straight_bands(a.trainer)
+    assert all(f.evaluation.accuracy < 0.75 for f in a.frames)
+    assert 0.60 <= a.end.evaluation.accuracy
+    # B: its neurons differ from the start, its boundary is not straight, past 90% at the end
+    assert not identical_neurons(b.frames[0]) and not identical_neurons(b.end)
+    assert not straight_bands(b.trainer)
+    assert b.end.epoch == 30 and b.end.evaluation.accuracy > 0.9
 
 
-# --- deep-normalized, deep-xavier ---------------------------------------------------------------
+# --- deep-normalized -----------------------------------------------------------------------------
 
 
 @lesson("deep-normalized")
 def test_deep_normalized(seed):
-    long = run("deep-normalized", seed, 120)  # its 40 epochs, and long after
-    end = long.frames[40]
+    scenario = load_scenario("deep-normalized")
+    assert scenario.compare.network == scenario.network.replace(constraint="none")
+    assert scenario.network.constraint == "layer-simplex" and scenario.network.init == "xavier"
+    long, free = runs("deep-normalized", seed, 120)  # its 40 epochs, and long after
+    end, b = long.frames[40], free.frames[40]
+    # A: Σw 1 in every layer, accuracy 49-51% throughout
     assert all(abs(layer.sum - 1) < 1e-9 for f in long.frames for layer in f.readouts.layers)
     assert all(0.485 <= f.evaluation.accuracy <= 0.515 for f in long.frames[1:])
     # the screen's mean|a| (last batch): about 0.2, 0.02, below 0.005, below 0.001 for W3-W5
@@ -425,21 +498,17 @@ def test_deep_normalized(seed):
     assert all(later < earlier / 3 for earlier, later in zip(spread, spread[1:]))
     mean = [float(np.abs(h).mean()) for h in acts[:-1]]
     assert spread[6] < 0.05 * mean[6] and spread[7] < 0.05 * mean[7]  # only the biases left
-    # the gradient fades toward W0
+    # the gradient fades toward W0: a thousand times below W8's, ten thousand below B's W0
     g = [layer.grad_norm for layer in end.readouts.layers]
-    assert g[0] * 1000 < g[8]
+    assert g[0] * 1000 < g[8] and g[0] * 10_000 < b.readouts.layers[0].grad_norm
     moved = [np.abs(after - before).max()
              for after, before in zip(end.weights, long.frames[0].weights)]
     assert max(moved[:6]) < 1e-5 and moved[8] > 0.01  # the first layers hardly move
-
-
-@lesson("deep-xavier")
-def test_deep_xavier(seed):
-    r = run("deep-xavier", seed)
-    layers = r.end.readouts.layers
+    # B, the same network with free weights: mean|a| 0.25-0.7 after every hidden layer, the
+    # gradient as large at W0 as at W8, 95% within six seconds and at the end
+    layers = b.readouts.layers
     assert all(0.25 <= layer.mean_abs_activation <= 0.7 for layer in layers[:-1])
     assert layers[0].grad_norm >= layers[8].grad_norm
-    assert r.end.evaluation.accuracy >= 0.95
+    accuracy = [f.evaluation.accuracy for f in free.frames[:41]]
+    assert max(accuracy[:6 * 4 + 1]) >= 0.95 and accuracy[40] >= 0.95
     assert all(-7 <= layer.sum <= 7 and 15 <= layer.abs_sum <= 25 for layer in layers[1:8])
-    assert load_scenario("deep-xavier").network.replace(constraint="layer-simplex") == \
-        load_scenario("deep-normalized").network

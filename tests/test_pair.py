@@ -85,6 +85,20 @@ def test_a_copy_trains_exactly_as_the_original_and_one_diverging_stops_alone(tmp
     assert wild.diverged and not calm.diverged and done == 20 and calm.step_count == 20
 
 
+def test_once_a_diverges_the_epochs_are_b_s(tmp_path):
+    """An epoch (`n`, or a run of whole epochs) ends at the end of B's epoch, not A's."""
+    wild, calm = scenario(tmp_path, "learning_rate = 0.05\n").build_all()
+    wild.change_settings(learning_rate=1000)
+    pair = Lockstep([wild, calm])
+    pair.run(steps=3)
+    assert wild.diverged and calm.step_count == 3 and pair.steps_per_epoch == 10
+    pair.epoch()
+    assert calm.step_count == 10 and calm.epoch_count == 1 and pair.step_count == 10
+    pair.run(epochs=2)
+    assert calm.step_count == 30 and calm.epoch_count == 3
+    assert wild.step_count < 3
+
+
 def test_the_workspace_adds_and_removes_b_and_undo_brings_either_back():
     ws = Workspace.from_scenario(load_scenario("circle"))
     ws.epoch()

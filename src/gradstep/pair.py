@@ -3,7 +3,8 @@
 They train in lockstep: the same data, the same batches in the same order (their trainers
 share the data and the seed of the shuffle), one step each per step. A pair offers what the
 live trainer drives (`run`, `epoch`, `steps_per_epoch`, `diverged`), so a run steps both under
-one lock. One that diverges stops as a lone trainer would; the other goes on.
+one lock. One that diverges stops as a lone trainer would; the other goes on, and epochs are
+then counted by the one still going (its epoch ends where a lone run's would).
 """
 
 from __future__ import annotations
@@ -23,17 +24,22 @@ class Lockstep:
         return all(t.diverged for t in self.trainers)
 
     @property
+    def lead(self) -> Trainer:
+        """The trainer that counts the epochs: the first still going (the first when none is)."""
+        return next((t for t in self.trainers if not t.diverged), self.trainers[0])
+
+    @property
     def steps_per_epoch(self) -> int:
-        return self.trainers[0].steps_per_epoch
+        return self.lead.steps_per_epoch
 
     @property
     def step_count(self) -> int:
-        return self.trainers[0].step_count
+        return self.lead.step_count
 
     def run(self, steps=None, epochs=None, stop=None) -> int:
         """As Trainer.run, each step a step of every trainer still going; the steps done."""
         if epochs is not None:
-            first = self.trainers[0]
+            first = self.lead
             steps = epochs * first.steps_per_epoch
             if first.position < len(first.x_train):
                 steps += first.steps_to_epoch_end()
@@ -49,7 +55,7 @@ class Lockstep:
         return done
 
     def epoch(self) -> int:
-        return self.run(steps=self.trainers[0].steps_to_epoch_end())
+        return self.run(steps=self.lead.steps_to_epoch_end())
 
 
 def copy_of(trainer) -> Trainer:

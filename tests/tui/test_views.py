@@ -111,6 +111,55 @@ async def test_b_and_shift_b_compare_a_copy_and_switch_what_the_keys_edit():
         assert "A:" in str(app.query_one("#status").render())
 
 
+async def test_when_a_diverges_b_goes_on_and_the_status_counts_b_s_steps():
+    app = app_on("standardize")               # A raw diverges at step 2; B standardized trains
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.press("n", "n")
+        await pilot.pause()
+        a, b = app.workspace.trainers
+        assert a.diverged and a.step_count == 1 and b.step_count == 2 * b.steps_per_epoch
+        status = str(app.query_one("#status").render())
+        assert f"step {b.step_count}  epoch 2" in status and "diverged at step 2" in status
+
+
+async def test_a_resize_keeps_both_networks_in_the_output_caption():
+    app = app_on("l1-sparsity")               # six inputs: a table of predictions, resized
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.press("n")
+        await pilot.pause()
+        output = app.query_one(OutputView)
+        assert output.mode == "table"
+        caption = lambda: str(output.query_one("#output-caption").render())  # noqa: E731
+        assert "A mse" in caption() and "B mse" in caption()
+        await pilot.press("l")                # the lesson whole: the panes below resize
+        await pilot.pause()
+        await pilot.resize_terminal(110, 34)
+        await pilot.pause()
+        assert "A mse" in caption() and "B mse" in caption()
+
+
+async def test_a_resize_or_g_keeps_both_networks_in_the_plots():
+    app = app_on("sum-to-one")
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.press("n", "bracketright")
+        await pilot.pause()
+        loss, sums = app.query_one("#loss"), app.query_one(SumsPlot)
+        assert loss.pair and loss.title_text().startswith("A")
+        await pilot.press("l")                # the lesson whole: the plots resize
+        await pilot.pause()
+        await pilot.resize_terminal(110, 34)
+        await pilot.pause()
+        assert loss.pair and loss.title_text().startswith("A")
+        await pilot.press("g")                # another scale, drawn again
+        await pilot.pause()
+        assert loss.pair
+        await pilot.press("w")
+        await pilot.pause()
+        await pilot.resize_terminal(120, 36)
+        await pilot.pause()
+        assert sums.pair and "A: lines · B: dots" in sums.title_text()
+
+
 async def test_less_and_greater_walk_the_pace_ladder():
     app = app_on("circle")
     async with app.run_test(size=(120, 36)) as pilot:

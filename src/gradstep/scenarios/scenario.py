@@ -159,9 +159,8 @@ def presets_dir() -> Path:
 
 COURSE = (
     "grades", "slope-two", "negative-feature", "plane", "sum-to-one", "house-prices",
-    "standardize", "l1-sparsity", "l2-shrinkage", "two-three-one", "xor", "circle", "features",
-    "softmax-outputs", "digits", "digits-hidden", "init-zoo", "deep-normalized", "deep-xavier",
-    "batch-norm",
+    "standardize", "l1-sparsity", "two-three-one", "xor", "circle", "features", "softmax-outputs",
+    "digits", "digits-hidden", "init-zoo", "deep-normalized", "batch-norm",
 )
 """The shipped scenarios as a course: a grade's shares first, the harder lessons later."""
 

@@ -41,12 +41,13 @@ class LossPlot(StepPlot):
     pair = None  # A and B, when two networks learn side by side
 
     def update_from(self, trainer, layer: int = 0) -> None:
-        self.pair = None
+        self.pair, self._again = None, None
         super().update_from(trainer, layer)
 
     def update_pair(self, workspace, layer: int = 0) -> None:
         """A's train and test loss (blue, orange) beside B's (green, red)."""
         self.pair = list(workspace.trainers)
+        self._again = lambda: self.update_pair(workspace, layer)
         super().update_from(workspace.trainer, layer)
 
     def title_text(self) -> str:

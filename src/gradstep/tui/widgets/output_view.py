@@ -87,7 +87,7 @@ class OutputView(Vertical):
 
     def on_resize(self) -> None:
         if self._trainer is not None and self.mode in ("curve", "table"):
-            self.update_from(self._trainer)
+            self._draw(self._trainer)  # as drawn last: A and B stay side by side
 
     def _set_mode(self, mode: str) -> None:
         if mode == self.mode:

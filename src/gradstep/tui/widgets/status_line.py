@@ -33,8 +33,11 @@ class StatusLine(Static):
                     pair=None) -> None:
         long = (self.size.width or 120) >= 100  # the words in full when there is room
         text = Text()
-        text.append(f"step {trainer.step_count}", style="bold")
-        text.append(f"  epoch {trainer.epoch_count}")
+        # side by side, the counts are those of a network still going (A may have diverged)
+        lead = trainer if pair is None else \
+            next((t for t in pair.trainers if not t.diverged), trainer)
+        text.append(f"step {lead.step_count}", style="bold")
+        text.append(f"  epoch {lead.epoch_count}")
         shown = [("", trainer)] if pair is None else \
             [(pair.name_of(k), t) for k, t in enumerate(pair.trainers)]
         for name, t in shown:

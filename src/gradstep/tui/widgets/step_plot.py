@@ -117,6 +117,8 @@ class StepPlot(PlotextPlot):
         self.scale = "auto"
         self.log_drawn = False   # whether the last drawing used a log axis
         self._trainer = None
+        self._layer_drawn = 0
+        self._again = None       # how to draw it again when it shows A and B (update_pair)
         self._drawn_width = 0
 
     # PlotextPlot.on_mount runs as well (Textual calls each class's on_mount in the MRO).
@@ -125,7 +127,14 @@ class StepPlot(PlotextPlot):
 
     def on_resize(self) -> None:
         if self._trainer is not None and self.size.width != self._drawn_width:
-            self.update_from(self._trainer)
+            self.draw_again()
+
+    def draw_again(self) -> None:
+        """The last drawing again (at a new size or scale): of one network, or of A and B."""
+        if self._again is not None:
+            self._again()
+        else:
+            self.update_from(self._trainer, self._layer_drawn)
 
     @property
     def log_scale(self) -> bool:
@@ -135,7 +144,7 @@ class StepPlot(PlotextPlot):
         """The next scale: auto → log → linear → auto."""
         self.scale = SCALES[(SCALES.index(self.scale) + 1) % len(SCALES)]
         if self._trainer is not None:
-            self.update_from(self._trainer)
+            self.draw_again()
         else:
             self.refresh()
 
@@ -152,7 +161,7 @@ class StepPlot(PlotextPlot):
 
     # ---- drawing -------------------------------------------------------------------------
     def update_from(self, trainer, layer: int = 0) -> None:
-        self._trainer = trainer
+        self._trainer, self._layer_drawn = trainer, layer
         self._drawn_width = self.size.width
         self._drawing = self._draw(trainer)
         self.refresh()

@@ -24,7 +24,7 @@ class SumsPlot(StepPlot):
     pair = None  # A and B, when two networks learn side by side
 
     def update_from(self, trainer, layer: int = 0) -> None:
-        self.pair = None
+        self.pair, self._again = None, None
         self._layer = min(layer, trainer.network.depth - 1)
         self.border_subtitle = self.legend(trainer)
         super().update_from(trainer, layer)
@@ -32,6 +32,7 @@ class SumsPlot(StepPlot):
     def update_pair(self, workspace, layer: int = 0) -> None:
         """Each layer's Σw for A (lines) and B (dots), the line at 1."""
         self.pair = list(workspace.trainers)
+        self._again = lambda: self.update_pair(workspace, layer)
         trainer = workspace.trainer
         self._layer = min(layer, trainer.network.depth - 1)
         self.border_subtitle = "A: lines · B: dots · " + self.legend(trainer).split(" · thin")[0]
