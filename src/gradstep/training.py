@@ -116,6 +116,7 @@ class Trainer:
         self.data_spec = None  # the [data] table the data came from, when it was generated
         self.data_base = None  # the folder a csv path in it is relative to
         self._cache = (None, None)  # (what it was evaluated on, Evaluation)
+        self._proposal = None  # where a step's new parameters are proposed
         self._metrics_cache = (None, None)
         self._data_version = 0
         self._prepare_data()
@@ -233,7 +234,7 @@ class Trainer:
     def _gradient(self, x, y):
         net, s = self.network, self.settings
         z, out = net.forward(x, keep=True, logits=True)
-        loss, dz = loss_and_grad(s.loss, net.output, z, out, y)
+        loss, dz = loss_and_grad(s.loss, net.output, z, out, y, out=net.scratch(len(x)).d[-1])
         grad = net.backward(dz)
         if s.l1 or s.l2:  # weights only: they are the first n_weights entries
             w, g = net.params[:net.n_weights], grad[:net.n_weights]
@@ -248,7 +249,10 @@ class Trainer:
         only if the loss and every new parameter are finite."""
         net, s = self.network, self.settings
         old = net.params
-        new, state = self.optimizer.propose(old, grad, s.learning_rate)
+        if self._proposal is None or self._proposal.shape != old.shape or \
+                self._proposal.dtype != old.dtype:
+            self._proposal = np.empty_like(old)  # kept: a fresh one costs page faults
+        new, state = self.optimizer.propose(old, grad, s.learning_rate, out=self._proposal)
         if net.frozen_mask is not None:
             np.copyto(new, old, where=net.frozen_mask)
         if s.l1:

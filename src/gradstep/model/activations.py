@@ -4,6 +4,11 @@ Each derivative takes the activation `a`, the pre-activation `z` and the upstrea
 and returns dL/dz; using `a` where it suffices (tanh, sigmoid) saves recomputing the function.
 Softmax works along the last axis, so every function here also takes a stack of batches
 (copies, rows, neurons), as the sweep (gradstep.sweep) steps them.
+
+The training pass uses the `_INTO` forms: the same arithmetic in the same order, element for
+element, written into arrays the network keeps from step to step (a fresh array past about
+100 KB costs page faults here). `FORWARD_INTO[name](z, out)` returns the activation, in `out`
+(linear: z itself); `BACKWARD_INTO[name](a, z, da)` turns da into dL/dz in place.
 """
 
 import numpy as np
@@ -39,6 +44,45 @@ def _softmax_grad(a, z, da):
     return a * (da - (da * a).sum(axis=-1, keepdims=True))
 
 
+def _relu_into(z, out):
+    return np.maximum(z, 0, out=out)
+
+
+def _leaky_relu_into(z, out):
+    np.multiply(z, LEAKY_SLOPE, out=out)
+    np.copyto(out, z, where=z > 0)
+    return out
+
+
+def _tanh_into(z, out):
+    return np.tanh(z, out=out)
+
+
+def _sigmoid_into(z, out):
+    np.multiply(z, 0.5, out=out)
+    np.tanh(out, out=out)
+    out *= 0.5
+    out += 0.5
+    return out
+
+
+def _softmax_into(z, out):
+    np.subtract(z, z.max(axis=-1, keepdims=True), out=out)
+    np.exp(out, out=out)
+    out /= out.sum(axis=-1, keepdims=True)
+    return out
+
+
+FORWARD_INTO = {
+    "linear": lambda z, out: z,
+    "relu": _relu_into,
+    "leaky-relu": _leaky_relu_into,
+    "tanh": _tanh_into,
+    "sigmoid": _sigmoid_into,
+    "softmax": _softmax_into,
+}
+
+
 BACKWARD = {
     "linear": lambda a, z, da: da,
     "relu": lambda a, z, da: da * (z > 0),
@@ -46,6 +90,45 @@ BACKWARD = {
     "tanh": lambda a, z, da: da * (1 - a * a),
     "sigmoid": lambda a, z, da: da * a * (1 - a),
     "softmax": _softmax_grad,
+}
+
+def _relu_back_into(a, z, da):
+    return np.multiply(da, z > 0, out=da)
+
+
+def _leaky_relu_back_into(a, z, da):
+    np.multiply(da, LEAKY_SLOPE, out=da, where=~(z > 0))  # not z <= 0: a NaN z scales too
+    return da
+
+
+def _tanh_back_into(a, z, da):
+    slope = a * a
+    np.subtract(1, slope, out=slope)
+    da *= slope
+    return da
+
+
+def _sigmoid_back_into(a, z, da):
+    da *= a
+    slope = np.subtract(1, a)
+    da *= slope
+    return da
+
+
+def _softmax_back_into(a, z, da):
+    dot = (da * a).sum(axis=-1, keepdims=True)
+    da -= dot
+    da *= a
+    return da
+
+
+BACKWARD_INTO = {
+    "linear": lambda a, z, da: da,
+    "relu": _relu_back_into,
+    "leaky-relu": _leaky_relu_back_into,
+    "tanh": _tanh_back_into,
+    "sigmoid": _sigmoid_back_into,
+    "softmax": _softmax_back_into,
 }
 
 HIDDEN = ("linear", "relu", "leaky-relu", "tanh", "sigmoid")

@@ -7,7 +7,7 @@ unfused formulas would take log(0).
 
 import numpy as np
 
-from gradstep.model.activations import BACKWARD
+from gradstep.model.activations import BACKWARD_INTO
 
 LOSSES = ("mse", "mae", "bce", "cross-entropy")
 
@@ -34,27 +34,37 @@ def loss_value(loss, z, a, y):
     raise ValueError(loss)
 
 
-def loss_and_grad(loss, output, z, a, y):
-    """Data loss and dL/dz. y: float (n, k) targets, or int (n,) class labels for cross-entropy."""
+def loss_and_grad(loss, output, z, a, y, out=None):
+    """Data loss and dL/dz. y: float (n, k) targets, or int (n,) class labels for cross-entropy.
+    dL/dz is written into `out` (shaped like a; the training pass's scratch), else a new array.
+    """
     n = len(y)
     if loss == "cross-entropy":
-        logp = _log_softmax(z)
         rows = np.arange(n)
-        value = -logp[rows, y].sum() / n
-        dz = a.copy()
-        dz[rows, y] -= 1.0
-        return float(value), dz / n
-    diff = a - y
+        # log_softmax(z) at the labels only: the same arithmetic for the entries the loss takes
+        shifted = z - z.max(axis=1, keepdims=True)
+        picked = shifted[rows, y] - np.log(np.exp(shifted).sum(axis=1))
+        value = -picked.sum() / n
+        if out is None:
+            out = a.copy()
+        else:
+            np.copyto(out, a)
+        out[rows, y] -= 1.0
+        out /= n
+        return float(value), out
+    diff = np.subtract(a, y, out=out)
     if loss == "bce":
         value = np.mean(np.maximum(z, 0) - z * y + np.log1p(np.exp(-np.abs(z))))
-        return float(value), diff / diff.size
+        diff /= diff.size
+        return float(value), diff
     if loss == "mse":
         flat = diff.ravel()
         value = flat @ flat / flat.size  # one C call; np.mean costs more than the step's matmuls
-        da = diff * (2.0 / diff.size)
+        diff *= 2.0 / diff.size
     elif loss == "mae":
         value = np.mean(np.abs(diff))
-        da = np.sign(diff) / diff.size
+        np.sign(diff, out=diff)
+        diff /= diff.size
     else:
         raise ValueError(loss)
-    return float(value), BACKWARD[output](a, z, da)
+    return float(value), BACKWARD_INTO[output](a, z, diff)
