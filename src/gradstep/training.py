@@ -116,7 +116,6 @@ class Trainer:
         self.data_spec = None  # the [data] table the data came from, when it was generated
         self.data_base = None  # the folder a csv path in it is relative to
         self._cache = (None, None)  # (what it was evaluated on, Evaluation)
-        self._proposal = None  # where a step's new parameters are proposed
         self._metrics_cache = (None, None)
         self._data_version = 0
         self._prepare_data()
@@ -234,7 +233,7 @@ class Trainer:
     def _gradient(self, x, y):
         net, s = self.network, self.settings
         z, out = net.forward(x, keep=True, logits=True)
-        loss, dz = loss_and_grad(s.loss, net.output, z, out, y, out=net.scratch(len(x)).d[-1])
+        loss, dz = loss_and_grad(s.loss, net.output, z, out, y, out=net.training_scratch.d[-1])
         grad = net.backward(dz)
         if s.l1 or s.l2:  # weights only: they are the first n_weights entries
             w, g = net.params[:net.n_weights], grad[:net.n_weights]
@@ -249,10 +248,7 @@ class Trainer:
         only if the loss and every new parameter are finite."""
         net, s = self.network, self.settings
         old = net.params
-        if self._proposal is None or self._proposal.shape != old.shape or \
-                self._proposal.dtype != old.dtype:
-            self._proposal = np.empty_like(old)  # kept: a fresh one costs page faults
-        new, state = self.optimizer.propose(old, grad, s.learning_rate, out=self._proposal)
+        new, state = self.optimizer.propose(old, grad, s.learning_rate, out=net.proposal)
         if net.frozen_mask is not None:
             np.copyto(new, old, where=net.frozen_mask)
         if s.l1:
@@ -268,7 +264,7 @@ class Trainer:
             self.diverged = True
             self.status = divergence_status(self.step_count + 1, s.learning_rate)
             return False
-        np.copyto(old, new)  # in place: the per-layer views stay valid
+        net.take_proposal()  # new becomes params: two vectors trade places, nothing is copied
         if running is not None:
             net.commit_running()
         net.version += 1

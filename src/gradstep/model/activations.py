@@ -8,7 +8,7 @@ Softmax works along the last axis, so every function here also takes a stack of 
 The training pass uses the `_INTO` forms: the same arithmetic in the same order, element for
 element, written into arrays the network keeps from step to step (a fresh array past about
 100 KB costs page faults here). `FORWARD_INTO[name](z, out)` returns the activation, in `out`
-(linear: z itself); `BACKWARD_INTO[name](a, z, da)` turns da into dL/dz in place.
+(linear: z itself; out may be z); `BACKWARD_INTO[name](a, z, da)` turns da into dL/dz in place.
 """
 
 import numpy as np
@@ -49,6 +49,9 @@ def _relu_into(z, out):
 
 
 def _leaky_relu_into(z, out):
+    if out is z:  # in place: the scaled values aside first
+        np.copyto(z, z * LEAKY_SLOPE, where=~(z > 0))
+        return z
     np.multiply(z, LEAKY_SLOPE, out=out)
     np.copyto(out, z, where=z > 0)
     return out
@@ -97,7 +100,7 @@ def _relu_back_into(a, z, da):
 
 
 def _leaky_relu_back_into(a, z, da):
-    np.multiply(da, LEAKY_SLOPE, out=da, where=~(z > 0))  # not z <= 0: a NaN z scales too
+    np.copyto(da, da * LEAKY_SLOPE, where=~(z > 0))  # not z <= 0: a NaN z scales too
     return da
 
 

@@ -140,9 +140,21 @@ class Network:
         self.proposed_running = None
         self.grad = np.zeros_like(self.params)
         self.grad_weights, self.grad_biases = self.views(self.grad)
-        self._scratch = {}  # batch size -> Scratch
         self.grad_gammas, self.grad_betas = self.norm_views(self.grad)
+        self._scratch = {}  # batch size -> Scratch
+        self.training_scratch = None  # the last training pass's Scratch
+        self.proposal = np.empty_like(self.params)  # where the trainer proposes a step's params
+        self._proposal_views = (*self.views(self.proposal), *self.norm_views(self.proposal))
         self._update_frozen_mask()
+
+    def take_proposal(self):
+        """The proposal becomes the parameters: the two vectors trade places, nothing is
+        copied, and the per-layer views trade with them (so hold the network, not its arrays:
+        a view of `params` kept across a step shows the parameters before it)."""
+        self.params, self.proposal = self.proposal, self.params
+        views = self.weights, self.biases, self.gammas, self.betas
+        self.weights, self.biases, self.gammas, self.betas = self._proposal_views
+        self._proposal_views = views
 
     def views(self, flat):
         """Per-layer (weights, biases) views of a vector laid out like `params`."""
@@ -231,14 +243,15 @@ class Network:
             return self._forward_normed(x, keep, logits, every)
         if keep:
             return self._forward_training(x, logits, every)
-        a = x
-        acts, zs = [x], []
-        for w, b, f in zip(self.weights, self.biases, self._forward):
+        a, acts, last = x, [x], self.depth - 1
+        for l, (w, b, f) in enumerate(zip(self.weights, self.biases, self._forward)):
             z = a @ w
             if self.bias:
                 z += b
-            a = f(z)
-            zs.append(z)
+            if l < last and not every:  # no one sees this z: its activation goes in place
+                a = self._forward_into[l](z, z)
+            else:
+                a = f(z)
             acts.append(a)
         if every:
             return acts
@@ -256,7 +269,7 @@ class Network:
 
     def _forward_training(self, x, logits, every):
         """forward(keep=True) without batch norm: the same arithmetic, into the scratch."""
-        scratch = self.scratch(len(x))
+        scratch = self.training_scratch = self.scratch(len(x))
         a, acts = x, [x]
         for w, b, f, z, out in zip(self.weights, self.biases, self._forward_into, scratch.z,
                                    scratch.a):
@@ -280,6 +293,7 @@ class Network:
                                 "sample has no variance)")
             running = np.empty_like(self.running)
             proposal = self.norm_views(running, start=0)
+            self.training_scratch = self.scratch(len(x))
         a, acts, zs, caches = x, [x], [], {}
         for l, (w, b, f) in enumerate(zip(self.weights, self.biases, self._forward)):
             z = a @ w
@@ -326,9 +340,9 @@ class Network:
 
     def backward(self, dz):
         """Fill `grad` (and so grad_weights, grad_biases, grad_gammas, grad_betas) from dL/dz
-        of the output layer, after forward(keep=True)."""
+        of the output layer, after forward(keep=True) on the same rows."""
         acts, zs, gw, gb = self.last_activations, self._zs, self.grad_weights, self.grad_biases
-        d = self.scratch(len(dz)).d
+        d = self.training_scratch.d
         for l in range(self.depth - 1, -1, -1):
             cache = self._norm_caches.get(l)
             if cache is not None:  # dz is dL/dy here: back through γ·ẑ + β to dL/dz

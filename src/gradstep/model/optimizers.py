@@ -30,11 +30,13 @@ class Optimizer:
         snapshots share the committed state, so it is never changed in place."""
         if out is None:
             out = np.empty_like(params)
-        if self.name == "sgd":
-            return self._descend(params, grad, lr, out), None
+        if self.name == "sgd":  # params - lr * grad
+            np.multiply(grad, lr, out=out)
+            return np.subtract(params, out, out=out), None
         if self.name == "momentum":  # torch: buf = g at first, then momentum*buf + g
             buf = grad.copy() if self.state is None else MOMENTUM * self.state + grad
-            return self._descend(params, buf, lr, out), buf
+            np.multiply(buf, lr, out=out)
+            return np.subtract(params, out, out=out), buf
         m, v, t = self.state if self.state is not None else (0.0, 0.0, 0)
         t += 1
         m = BETA1 * m + (1 - BETA1) * grad
@@ -45,12 +47,6 @@ class Optimizer:
         out += EPS
         np.divide((lr / (1 - BETA1**t)) * m, out, out=out)
         return np.subtract(params, out, out=out), (m, v, t)
-
-    @staticmethod
-    def _descend(params, direction, lr, out):
-        """params - lr * direction, into out."""
-        np.multiply(direction, lr, out=out)
-        return np.subtract(params, out, out=out)
 
     def commit(self, state):
         if state is not None:
