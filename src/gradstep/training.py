@@ -233,7 +233,9 @@ class Trainer:
     def _gradient(self, x, y):
         net, s = self.network, self.settings
         z, out = net.forward(x, keep=True, logits=True)
-        loss, dz = loss_and_grad(s.loss, net.output, z, out, y, out=net.training_scratch.d[-1])
+        scratch = net.training_scratch
+        loss, dz = loss_and_grad(s.loss, net.output, z, out, y, out=scratch.d[-1],
+                                 softmax=scratch.softmax)
         grad = net.backward(dz)
         if s.l1 or s.l2:  # weights only: they are the first n_weights entries
             w, g = net.params[:net.n_weights], grad[:net.n_weights]

@@ -11,9 +11,25 @@ element, written into arrays the network keeps from step to step (a fresh array 
 (linear: z itself; out may be z); `BACKWARD_INTO[name](a, z, da)` turns da into dL/dz in place.
 """
 
+import math
+
 import numpy as np
 
 LEAKY_SLOPE = 0.01
+
+_ZEROS = {}  # dtype -> a flat vector of zeros, grown as needed, read only
+
+
+def zeros(shape, dtype):
+    """A read-only array of zeros. np.maximum(z, zeros) runs numpy's vector loop; with the
+    scalar 0 it does not in float32 (17 µs against 5 µs for 128×256 here), same result."""
+    n, dtype = math.prod(shape), np.dtype(dtype)
+    flat = _ZEROS.get(dtype)
+    if flat is None or flat.size < n:
+        flat = np.zeros(n, dtype)
+        flat.flags.writeable = False
+        _ZEROS[dtype] = flat
+    return flat[:n].reshape(shape)
 
 
 def sigmoid(z):
@@ -45,7 +61,7 @@ def _softmax_grad(a, z, da):
 
 
 def _relu_into(z, out):
-    return np.maximum(z, 0, out=out)
+    return np.maximum(z, zeros(z.shape, z.dtype), out=out)
 
 
 def _leaky_relu_into(z, out):
@@ -74,6 +90,16 @@ def _softmax_into(z, out):
     np.exp(out, out=out)
     out /= out.sum(axis=-1, keepdims=True)
     return out
+
+
+def softmax_keeping(z, out, shifted):
+    """(softmax of z into out, Σ exp(z - max z) per row), with z - max z kept in `shifted`:
+    the parts of log_softmax that cross-entropy takes (losses.loss_and_grad)."""
+    np.subtract(z, z.max(axis=-1, keepdims=True), out=shifted)
+    np.exp(shifted, out=out)
+    sums = out.sum(axis=-1, keepdims=True)
+    out /= sums
+    return out, sums
 
 
 FORWARD_INTO = {

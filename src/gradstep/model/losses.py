@@ -34,16 +34,22 @@ def loss_value(loss, z, a, y):
     raise ValueError(loss)
 
 
-def loss_and_grad(loss, output, z, a, y, out=None):
+def loss_and_grad(loss, output, z, a, y, out=None, softmax=None):
     """Data loss and dL/dz. y: float (n, k) targets, or int (n,) class labels for cross-entropy.
     dL/dz is written into `out` (shaped like a; the training pass's scratch), else a new array.
+    softmax: (z - max z, Σ exp(z - max z) per row) as the pass's softmax computed them, which
+    cross-entropy then takes instead of computing them again.
     """
     n = len(y)
     if loss == "cross-entropy":
         rows = np.arange(n)
-        # log_softmax(z) at the labels only: the same arithmetic for the entries the loss takes
-        shifted = z - z.max(axis=1, keepdims=True)
-        picked = shifted[rows, y] - np.log(np.exp(shifted).sum(axis=1))
+        if softmax is None:
+            shifted = z - z.max(axis=1, keepdims=True)
+            sums = np.exp(shifted).sum(axis=1, keepdims=True)
+        else:
+            shifted, sums = softmax
+        # log_softmax(z) = shifted - log(sums), at the labels only: the entries the loss takes
+        picked = shifted[rows, y] - np.log(sums[:, 0])
         value = -picked.sum() / n
         if out is None:
             out = a.copy()

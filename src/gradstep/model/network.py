@@ -58,10 +58,13 @@ __all__ = ["Network", "DTYPES", "MAX_ABS_VALUE", "MAX_PARAMETERS", "check_seed",
 class Scratch:
     """The training pass's arrays for one batch size, per weight layer l (shape (rows,
     n_{l+1})): z[l] = a_l @ W_l + b_l, a[l] its activation, d[l] dL/da[l] (d[-1] takes the
-    loss's dL/dz of the output layer)."""
+    loss's dL/dz of the output layer). A softmax output also leaves (z - max z, Σ exp(z - max
+    z)) per row in `softmax`, for cross-entropy (None after any other pass)."""
 
     def __init__(self, rows, widths, dtype):
         self.z, self.a, self.d = ([np.empty((rows, n), dtype) for n in widths] for _ in range(3))
+        self.shifted = np.empty((rows, widths[-1]), dtype)
+        self.softmax = None
 
 
 def _flags(flags):
@@ -270,13 +273,18 @@ class Network:
     def _forward_training(self, x, logits, every):
         """forward(keep=True) without batch norm: the same arithmetic, into the scratch."""
         scratch = self.training_scratch = self.scratch(len(x))
+        scratch.softmax = None
         a, acts = x, [x]
         for w, b, f, z, out in zip(self.weights, self.biases, self._forward_into, scratch.z,
                                    scratch.a):
             np.matmul(a, w, out=z)
             if self.bias:
                 z += b
-            a = f(z, out)
+            if out is scratch.a[-1] and self.output == "softmax":
+                a, sums = act.softmax_keeping(z, out, scratch.shifted)
+                scratch.softmax = scratch.shifted, sums
+            else:
+                a = f(z, out)
             acts.append(a)
         self.last_activations, self._zs, self._norm_caches = acts, scratch.z, {}
         if every:
@@ -294,6 +302,7 @@ class Network:
             running = np.empty_like(self.running)
             proposal = self.norm_views(running, start=0)
             self.training_scratch = self.scratch(len(x))
+            self.training_scratch.softmax = None
         a, acts, zs, caches = x, [x], [], {}
         for l, (w, b, f) in enumerate(zip(self.weights, self.biases, self._forward)):
             z = a @ w
