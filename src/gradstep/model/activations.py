@@ -73,10 +73,6 @@ def _leaky_relu_into(z, out):
     return out
 
 
-def _tanh_into(z, out):
-    return np.tanh(z, out=out)
-
-
 def _sigmoid_into(z, out):
     np.multiply(z, 0.5, out=out)
     np.tanh(out, out=out)
@@ -106,7 +102,7 @@ FORWARD_INTO = {
     "linear": lambda z, out: z,
     "relu": _relu_into,
     "leaky-relu": _leaky_relu_into,
-    "tanh": _tanh_into,
+    "tanh": np.tanh,  # a ufunc: np.tanh(z, out)
     "sigmoid": _sigmoid_into,
     "softmax": _softmax_into,
 }

@@ -219,6 +219,9 @@ class Network:
         names = self.activations + [self.output]
         self._forward = [act.FORWARD[n] for n in names]
         self._forward_into = [act.FORWARD_INTO[n] for n in names]
+        # the training pass's: None for a softmax output (softmax_keeping, for cross-entropy)
+        self._training_into = self._forward_into[:-1] + \
+            [None if self.output == "softmax" else self._forward_into[-1]]
         self._backward_into = [act.BACKWARD_INTO[n] for n in names]
 
     def _draw(self, n_in, n_out):
@@ -275,12 +278,12 @@ class Network:
         scratch = self.training_scratch = self.scratch(len(x))
         scratch.softmax = None
         a, acts = x, [x]
-        for w, b, f, z, out in zip(self.weights, self.biases, self._forward_into, scratch.z,
+        for w, b, f, z, out in zip(self.weights, self.biases, self._training_into, scratch.z,
                                    scratch.a):
-            np.matmul(a, w, out=z)
+            np.matmul(a, w, z)
             if self.bias:
                 z += b
-            if out is scratch.a[-1] and self.output == "softmax":
+            if f is None:
                 a, sums = act.softmax_keeping(z, out, scratch.shifted)
                 scratch.softmax = scratch.shifted, sums
             else:
