@@ -11,25 +11,27 @@ element, written into arrays the network keeps from step to step (a fresh array 
 (linear: z itself; out may be z); `BACKWARD_INTO[name](a, z, da)` turns da into dL/dz in place.
 """
 
-import math
-
 import numpy as np
 
 LEAKY_SLOPE = 0.01
 
 _ZEROS = {}  # dtype -> a flat vector of zeros, grown as needed, read only
+ZEROS_AT_MOST = 1 << 21  # elements: past this, relu compares with the scalar 0
 
 
-def zeros(shape, dtype):
-    """A read-only array of zeros. np.maximum(z, zeros) runs numpy's vector loop; with the
-    scalar 0 it does not in float32 (17 µs against 5 µs for 128×256 here), same result."""
-    n, dtype = math.prod(shape), np.dtype(dtype)
-    flat = _ZEROS.get(dtype)
-    if flat is None or flat.size < n:
-        flat = np.zeros(n, dtype)
-        flat.flags.writeable = False
-        _ZEROS[dtype] = flat
-    return flat[:n].reshape(shape)
+def _relu_into(z, out):
+    """np.maximum(z, 0) into out. Against an array of zeros numpy runs its vector loop; with the
+    scalar 0 it does not in float32 (17 µs against 5 µs for 128×256 here, 690 against 140 µs
+    for 3,584×256), and the result is the same."""
+    n = z.size
+    if n > ZEROS_AT_MOST:
+        return np.maximum(z, 0, out=out)
+    zeros = _ZEROS.get(z.dtype)
+    if zeros is None or zeros.size < n:
+        zeros = np.zeros(n, z.dtype)
+        zeros.flags.writeable = False
+        _ZEROS[z.dtype] = zeros
+    return np.maximum(z, zeros[:n].reshape(z.shape), out=out)
 
 
 def sigmoid(z):
@@ -58,10 +60,6 @@ FORWARD = {
 
 def _softmax_grad(a, z, da):
     return a * (da - (da * a).sum(axis=-1, keepdims=True))
-
-
-def _relu_into(z, out):
-    return np.maximum(z, zeros(z.shape, z.dtype), out=out)
 
 
 def _leaky_relu_into(z, out):
