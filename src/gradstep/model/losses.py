@@ -15,9 +15,15 @@ LOSSES = ("mse", "mae", "bce", "cross-entropy")
 REQUIRED_OUTPUT = {"bce": "sigmoid", "cross-entropy": "softmax"}
 
 
-def _log_softmax(z):
+def _log_softmax_at(z, y):
+    """log_softmax(z)[i, y_i] for each row i: only the entries cross-entropy takes."""
     shifted = z - z.max(axis=1, keepdims=True)
-    return shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+    return _picked(shifted, np.exp(shifted).sum(axis=1, keepdims=True), y)
+
+
+def _picked(shifted, sums, y):
+    """(shifted - log(sums))[i, y_i]: log_softmax at the labels from its parts."""
+    return shifted[np.arange(len(y)), y] - np.log(sums[:, 0])
 
 
 def loss_value(loss, z, a, y):
@@ -30,7 +36,7 @@ def loss_value(loss, z, a, y):
         # torch.nn.BCEWithLogitsLoss: max(z,0) - z*y + log(1 + exp(-|z|))
         return float(np.mean(np.maximum(z, 0) - z * y + np.log1p(np.exp(-np.abs(z)))))
     if loss == "cross-entropy":
-        return float(-np.mean(_log_softmax(z)[np.arange(len(y)), y]))
+        return float(-np.mean(_log_softmax_at(z, y)))
     raise ValueError(loss)
 
 
@@ -42,15 +48,9 @@ def loss_and_grad(loss, output, z, a, y, out=None, softmax=None):
     """
     n = len(y)
     if loss == "cross-entropy":
-        rows = np.arange(n)
-        if softmax is None:
-            shifted = z - z.max(axis=1, keepdims=True)
-            sums = np.exp(shifted).sum(axis=1, keepdims=True)
-        else:
-            shifted, sums = softmax
-        # log_softmax(z) = shifted - log(sums), at the labels only: the entries the loss takes
-        picked = shifted[rows, y] - np.log(sums[:, 0])
+        picked = _log_softmax_at(z, y) if softmax is None else _picked(*softmax, y)
         value = -picked.sum() / n
+        rows = np.arange(n)
         if out is None:
             out = a.copy()
         else:
