@@ -10,7 +10,11 @@ vector, then the batch-norm scales γ and shifts β of the normalised hidden lay
 normalised), and `grad` is laid out the same way. So an optimizer update, a freeze mask or the
 divergence check is one numpy call for the whole network, whatever its depth: on a small
 network, per-call overhead is what a step costs. The weights come first: `params[:n_weights]`
-is what L1, L2 and the constraints touch.
+is what L1, L2 and the constraints touch. A step is proposed into a second vector laid out the
+same way, `proposal`, and `take_proposal` makes it the parameters: the two vectors trade places
+and so do their per-layer views, which saves copying every parameter each step. So read
+`weights[l]` (or `params`) from the network when you need it; a view kept across a step shows
+the parameters before it.
 
 Batch normalization (model/batchnorm.py) sits between a hidden layer's z = a @ W + b and its
 activation. Its running statistics are state, not parameters: they live in `running` (every
