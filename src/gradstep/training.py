@@ -158,6 +158,10 @@ class Trainer:
         dtype or loss change); the next step starts a new epoch."""
         self._prepare_data()
 
+    def _shuffle(self):
+        self._x_epoch, self._y_epoch = self.x_train[self._order], self.y_train[self._order]
+        self._position = 0
+
     def transform(self, x):
         """Raw inputs as the network sees them (standardized when that is on)."""
         return ((np.asarray(x, float) - self.mean) / self.std).astype(self.network.dtype)
@@ -204,10 +208,9 @@ class Trainer:
         n = len(self.x_train)
         if self._position >= n:
             self._order = self.rng.permutation(n)
-            self._position = 0
+            self._shuffle()
         start, end = self._position, self._position + self.settings.batch_size
-        rows = self._order[start:end]  # gathered batch by batch: no epoch-sized copy
-        loss, grad = self._gradient(self.x_train.take(rows, 0), self.y_train.take(rows, 0))
+        loss, grad = self._gradient(self._x_epoch[start:end], self._y_epoch[start:end])
         if not self._commit(loss, grad):
             return False
         self.last_loss = loss
@@ -442,6 +445,8 @@ class Trainer:
         self.has_gradients = False
         self._prepare_data()
         self._order = None if snap.order is None else snap.order.copy()
+        if self._order is not None:
+            self._shuffle()
         self._position = snap.position
 
     # ---- changes -----------------------------------------------------------------------
