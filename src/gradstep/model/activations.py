@@ -125,16 +125,13 @@ def _leaky_relu_back_into(a, z, da):
 
 
 def _tanh_back_into(a, z, da):
-    slope = a * a
-    np.subtract(1, slope, out=slope)
-    da *= slope
+    da *= 1 - a * a
     return da
 
 
 def _sigmoid_back_into(a, z, da):
     da *= a
-    slope = np.subtract(1, a)
-    da *= slope
+    da *= 1 - a
     return da
 
 

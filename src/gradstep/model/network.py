@@ -279,8 +279,8 @@ class Network:
 
     def _forward_training(self, x, logits, every):
         """forward(keep=True) without batch norm: the same arithmetic, into the scratch."""
-        scratch = self.training_scratch = self.scratch(len(x))
-        scratch.softmax = None
+        scratch = self._scratch.get(len(x)) or self.scratch(len(x))
+        self.training_scratch, scratch.softmax = scratch, None
         a, acts = x, [x]
         for w, b, f, z, out in zip(self.weights, self.biases, self._training_into, scratch.z,
                                    scratch.a):
