@@ -296,3 +296,33 @@ def test_run_stops_when_asked_after_a_step():
     calls = []
     done = t.run(steps=100, stop=lambda: calls.append(1) or len(calls) == 7)
     assert done == 7 and t.step_count == 7
+
+
+@pytest.mark.parametrize("optimizer", ["sgd", "momentum", "adam"])
+def test_a_committed_step_trades_params_with_the_proposal_and_the_views_follow(optimizer):
+    t = trainer((3, 4, 2), regression(n=25, k=2), batch_size=10, optimizer=optimizer)
+    net = t.network
+    for _ in range(3):  # an odd number of trades, across an epoch's shorter last batch
+        before = net.params.copy()
+        assert t.step()
+        assert not np.shares_memory(net.params, net.proposal)
+        assert not np.array_equal(net.params, before)
+        flat = np.concatenate([w.ravel() for w in net.weights] + list(net.biases))
+        np.testing.assert_array_equal(flat, net.params)
+        assert all(np.shares_memory(w, net.params) for w in net.weights + net.biases)
+    net.set_weight(0, 1, 2, 0.25)  # an edit after the trades lands in the live parameters
+    assert net.params[1 * 4 + 2] == 0.25
+
+
+@pytest.mark.parametrize("activation", ["relu", "leaky-relu", "tanh", "sigmoid", "linear"])
+def test_the_training_pass_in_kept_arrays_is_the_evaluation_pass_bit_for_bit(activation):
+    t = trainer((3, 5, 4, 3), classes(n=25), activations=activation, output="softmax",
+                loss="cross-entropy", batch_size=10)
+    t.run(steps=4)  # two sizes of batch: 10, 10, 5 and 10 again
+    net = t.network
+    for rows in (np.arange(10), np.arange(5, 10), np.arange(25)):
+        x = t.x_train[rows]
+        expected = net.forward(x, every=True)
+        got = [a.copy() for a in net.forward(x, keep=True, every=True)]
+        for a, b in zip(expected, got):
+            np.testing.assert_array_equal(a, b)

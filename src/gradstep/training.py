@@ -242,7 +242,9 @@ class Trainer:
     def _gradient(self, x, y):
         net, s = self.network, self.settings
         z, out = net.forward(x, keep=True, logits=True)
-        loss, dz = loss_and_grad(s.loss, net.output, z, out, y)
+        scratch = net.training_scratch
+        loss, dz = loss_and_grad(s.loss, net.output, z, out, y, out=scratch.d[-1],
+                                 softmax=scratch.softmax)
         grad = net.backward(dz)
         if s.l1 or s.l2:  # weights only: they are the first n_weights entries
             w, g = net.params[:net.n_weights], grad[:net.n_weights]
@@ -257,7 +259,7 @@ class Trainer:
         only if the loss and every new parameter are finite."""
         net, s = self.network, self.settings
         old = net.params
-        new, state = self.optimizer.propose(old, grad, s.learning_rate)
+        new, state = self.optimizer.propose(old, grad, s.learning_rate, out=net.proposal)
         if net.frozen_mask is not None:
             np.copyto(new, old, where=net.frozen_mask)
         if s.l1:
@@ -273,7 +275,7 @@ class Trainer:
             self.diverged = True
             self.status = divergence_status(self.step_count + 1, s.learning_rate)
             return False
-        np.copyto(old, new)  # in place: the per-layer views stay valid
+        net.take_proposal()  # new becomes params: two vectors trade places, nothing is copied
         if running is not None:
             net.commit_running()
         net.version += 1

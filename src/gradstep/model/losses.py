@@ -7,7 +7,7 @@ unfused formulas would take log(0).
 
 import numpy as np
 
-from gradstep.model.activations import BACKWARD
+from gradstep.model.activations import BACKWARD_INTO
 
 LOSSES = ("mse", "mae", "bce", "cross-entropy")
 
@@ -15,9 +15,15 @@ LOSSES = ("mse", "mae", "bce", "cross-entropy")
 REQUIRED_OUTPUT = {"bce": "sigmoid", "cross-entropy": "softmax"}
 
 
-def _log_softmax(z):
+def _log_softmax_at(z, y):
+    """log_softmax(z)[i, y_i] for each row i: only the entries cross-entropy takes."""
     shifted = z - z.max(axis=1, keepdims=True)
-    return shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+    return _picked(shifted, np.exp(shifted).sum(axis=1, keepdims=True), y)
+
+
+def _picked(shifted, sums, y):
+    """(shifted - log(sums))[i, y_i]: log_softmax at the labels from its parts."""
+    return shifted[np.arange(len(y)), y] - np.log(sums[:, 0])
 
 
 def loss_value(loss, z, a, y):
@@ -30,31 +36,41 @@ def loss_value(loss, z, a, y):
         # torch.nn.BCEWithLogitsLoss: max(z,0) - z*y + log(1 + exp(-|z|))
         return float(np.mean(np.maximum(z, 0) - z * y + np.log1p(np.exp(-np.abs(z)))))
     if loss == "cross-entropy":
-        return float(-np.mean(_log_softmax(z)[np.arange(len(y)), y]))
+        return float(-np.mean(_log_softmax_at(z, y)))
     raise ValueError(loss)
 
 
-def loss_and_grad(loss, output, z, a, y):
-    """Data loss and dL/dz. y: float (n, k) targets, or int (n,) class labels for cross-entropy."""
+def loss_and_grad(loss, output, z, a, y, out=None, softmax=None):
+    """Data loss and dL/dz. y: float (n, k) targets, or int (n,) class labels for cross-entropy.
+    dL/dz is written into `out` (shaped like a; the training pass's scratch), else a new array.
+    softmax: (z - max z, Σ exp(z - max z) per row) as the pass's softmax computed them, which
+    cross-entropy then takes instead of computing them again.
+    """
     n = len(y)
     if loss == "cross-entropy":
-        logp = _log_softmax(z)
+        picked = _log_softmax_at(z, y) if softmax is None else _picked(*softmax, y)
+        value = -picked.sum() / n
         rows = np.arange(n)
-        value = -logp[rows, y].sum() / n
-        dz = a.copy()
-        dz[rows, y] -= 1.0
-        return float(value), dz / n
-    diff = a - y
+        if out is None:
+            out = a.copy()
+        else:
+            np.copyto(out, a)
+        out[rows, y] -= 1.0
+        out /= n
+        return float(value), out
+    diff = np.subtract(a, y, out=out)
     if loss == "bce":
         value = np.mean(np.maximum(z, 0) - z * y + np.log1p(np.exp(-np.abs(z))))
-        return float(value), diff / diff.size
+        diff /= diff.size
+        return float(value), diff
     if loss == "mse":
         flat = diff.ravel()
         value = flat @ flat / flat.size  # one C call; np.mean costs more than the step's matmuls
-        da = diff * (2.0 / diff.size)
+        diff *= 2.0 / diff.size
     elif loss == "mae":
         value = np.mean(np.abs(diff))
-        da = np.sign(diff) / diff.size
+        np.sign(diff, out=diff)
+        diff /= diff.size
     else:
         raise ValueError(loss)
-    return float(value), BACKWARD[output](a, z, da)
+    return float(value), BACKWARD_INTO[output](a, z, diff)

@@ -10,13 +10,23 @@ vector, then the batch-norm scales γ and shifts β of the normalised hidden lay
 normalised), and `grad` is laid out the same way. So an optimizer update, a freeze mask or the
 divergence check is one numpy call for the whole network, whatever its depth: on a small
 network, per-call overhead is what a step costs. The weights come first: `params[:n_weights]`
-is what L1, L2 and the constraints touch.
+is what L1, L2 and the constraints touch. A step is proposed into a second vector laid out the
+same way, `proposal`, and `take_proposal` makes it the parameters: the two vectors trade places
+and so do their per-layer views, which saves copying every parameter each step. So read
+`weights[l]` (or `params`) from the network when you need it; a view kept across a step shows
+the parameters before it.
 
 Batch normalization (model/batchnorm.py) sits between a hidden layer's z = a @ W + b and its
 activation. Its running statistics are state, not parameters: they live in `running` (every
 normalised layer's mean, then every variance; views `running_mean[l]`, `running_var[l]`). A
 training pass (forward(keep=True)) only proposes new running statistics; `commit_running` takes
 them when the step is committed, so a step the divergence guard drops leaves them as they were.
+
+The training pass (forward(keep=True), then backward) writes into arrays the network keeps
+from step to step, one set per batch size (`scratch`): z, the activation and dL/d(activation)
+of each layer. On a wide layer a fresh array costs page faults (about 3 µs a 4 KB page here),
+and the arithmetic is the same, element for element. So what a training pass returns and
+`last_activations` are overwritten by the next training pass; copy what must outlive it.
 
 Every edit checks its input first, builds the new arrays aside, and only then commits,
 so a refused edit (EditError) changes nothing.
@@ -48,6 +58,18 @@ from gradstep.model.batchnorm import Norm
 
 __all__ = ["Network", "DTYPES", "MAX_ABS_VALUE", "MAX_PARAMETERS", "check_seed", "check_value",
            "parameter_count"]
+
+
+class Scratch:
+    """The training pass's arrays for one batch size, per weight layer l (shape (rows,
+    n_{l+1})): z[l] = a_l @ W_l + b_l, a[l] its activation, d[l] dL/da[l] (d[-1] takes the
+    loss's dL/dz of the output layer). A softmax output also leaves (z - max z, Σ exp(z - max
+    z)) per row in `softmax`, for cross-entropy (None after any other pass)."""
+
+    def __init__(self, rows, widths, dtype):
+        self.z, self.a, self.d = ([np.empty((rows, n), dtype) for n in widths] for _ in range(3))
+        self.shifted = np.empty((rows, widths[-1]), dtype)
+        self.softmax = None
 
 
 def _flags(flags):
@@ -127,7 +149,20 @@ class Network:
         self.grad = np.zeros_like(self.params)
         self.grad_weights, self.grad_biases = self.views(self.grad)
         self.grad_gammas, self.grad_betas = self.norm_views(self.grad)
+        self._scratch = {}  # batch size -> Scratch
+        self.training_scratch = None  # the last training pass's Scratch
+        self.proposal = np.empty_like(self.params)  # where the trainer proposes a step's params
+        self._proposal_views = (*self.views(self.proposal), *self.norm_views(self.proposal))
         self._update_frozen_mask()
+
+    def take_proposal(self):
+        """The proposal becomes the parameters: the two vectors trade places, nothing is
+        copied, and the per-layer views trade with them (so hold the network, not its arrays:
+        a view of `params` kept across a step shows the parameters before it)."""
+        self.params, self.proposal = self.proposal, self.params
+        views = self.weights, self.biases, self.gammas, self.betas
+        self.weights, self.biases, self.gammas, self.betas = self._proposal_views
+        self._proposal_views = views
 
     def views(self, flat):
         """Per-layer (weights, biases) views of a vector laid out like `params`."""
@@ -188,7 +223,11 @@ class Network:
     def _bind(self):
         names = self.activations + [self.output]
         self._forward = [act.FORWARD[n] for n in names]
-        self._backward = [act.BACKWARD[n] for n in names]
+        self._forward_into = [act.FORWARD_INTO[n] for n in names]
+        # the training pass's: None for a softmax output (softmax_keeping, for cross-entropy)
+        self._training_into = self._forward_into[:-1] + \
+            [None if self.output == "softmax" else self._forward_into[-1]]
+        self._backward_into = [act.BACKWARD_INTO[n] for n in names]
 
     def _draw(self, n_in, n_out):
         return init_weights(self.init, n_in, n_out, self.rng, self.dtype)
@@ -229,18 +268,51 @@ class Network:
         normalised layers use the running statistics."""
         if self._normed_any:
             return self._forward_normed(x, keep, logits, every)
-        a = x
-        acts, zs = [x], []  # kept only when asked: an evaluation frees each layer as it goes
-        for w, b, f in zip(self.weights, self.biases, self._forward):
+        if keep:
+            return self._forward_training(x, logits, every)
+        # kept only when asked: an evaluation frees each layer as it goes
+        a, acts, last = x, [x], self.depth - 1
+        for l, (w, b, f) in enumerate(zip(self.weights, self.biases, self._forward)):
             z = a @ w
             if self.bias:
                 z += b
-            a = f(z)
-            if keep or every:
-                zs.append(z)
+            if l < last and not every:  # no one sees this z: its activation goes in place
+                a = self._forward_into[l](z, z)
+            else:
+                a = f(z)
+            if every:
                 acts.append(a)
-        if keep:
-            self.last_activations, self._zs, self._norm_caches = acts, zs, {}
+        if every:
+            return acts
+        return (z, a) if logits else a
+
+    def scratch(self, rows):
+        """The arrays a training pass over `rows` samples writes into (see Scratch), kept from
+        step to step: for the batch size, and for an epoch's shorter last batch."""
+        scratch = self._scratch.get(rows)
+        if scratch is None:
+            if len(self._scratch) >= 2:
+                self._scratch.clear()
+            scratch = self._scratch[rows] = Scratch(rows, self.sizes[1:], self.dtype)
+        return scratch
+
+    def _forward_training(self, x, logits, every):
+        """forward(keep=True) without batch norm: the same arithmetic, into the scratch."""
+        scratch = self._scratch.get(len(x)) or self.scratch(len(x))
+        self.training_scratch, scratch.softmax = scratch, None
+        a, acts = x, [x]
+        for w, b, f, z, out in zip(self.weights, self.biases, self._training_into, scratch.z,
+                                   scratch.a):
+            np.matmul(a, w, z)
+            if self.bias:
+                z += b
+            if f is None:
+                a, sums = act.softmax_keeping(z, out, scratch.shifted)
+                scratch.softmax = scratch.shifted, sums
+            else:
+                a = f(z, out)
+            acts.append(a)
+        self.last_activations, self._zs, self._norm_caches = acts, scratch.z, {}
         if every:
             return acts
         return (z, a) if logits else a
@@ -255,6 +327,8 @@ class Network:
                                 "sample has no variance)")
             running = np.empty_like(self.running)
             proposal = self.norm_views(running, start=0)
+            self.training_scratch = self.scratch(len(x))
+            self.training_scratch.softmax = None
         a, acts, zs, caches = x, [x], [], {}
         for l, (w, b, f) in enumerate(zip(self.weights, self.biases, self._forward)):
             z = a @ w
@@ -317,8 +391,9 @@ class Network:
 
     def backward(self, dz):
         """Fill `grad` (and so grad_weights, grad_biases, grad_gammas, grad_betas) from dL/dz
-        of the output layer, after forward(keep=True)."""
+        of the output layer, after forward(keep=True) on the same rows."""
         acts, zs, gw, gb = self.last_activations, self._zs, self.grad_weights, self.grad_biases
+        d = self.training_scratch.d
         for l in range(self.depth - 1, -1, -1):
             cache = self._norm_caches.get(l)
             if cache is not None:  # dz is dL/dy here: back through γ·ẑ + β to dL/dz
@@ -329,8 +404,9 @@ class Network:
                 gb[l][...] = 0     # (summed, dz gives rounding noise that Adam would follow)
             elif self.bias:
                 np.add.reduce(dz, 0, out=gb[l])  # ndarray.sum's Python wrapper costs more
-            if l:
-                dz = self._backward[l - 1](acts[l], zs[l - 1], dz @ self.weights[l].T)
+            if l:  # dL/da_l into the scratch, then dL/dz_{l-1} in place
+                da = np.matmul(dz, self.weights[l].T, out=d[l - 1])
+                dz = self._backward_into[l - 1](acts[l], zs[l - 1], da)
         return self.grad
 
     # ---- constraints -------------------------------------------------------------------
