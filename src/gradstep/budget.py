@@ -88,6 +88,7 @@ def check(parts: list[tuple[str, int, str | None]], doing: str = "that") -> None
 
 
 def parameter_count(sizes, bias: bool = True) -> int:
+    """Weights and biases of dense layers of these sizes (batch norm's γ and β not counted)."""
     return sum(a * b + (b if bias else 0) for a, b in zip(sizes, sizes[1:]))
 
 

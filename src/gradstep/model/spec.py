@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from gradstep.budget import size_text
+from gradstep.budget import parameter_count, size_text
 from gradstep.errors import EditError, field_error
 from gradstep.model import activations as act
 from gradstep.model import constraints
@@ -115,10 +115,6 @@ def check_depth(sizes) -> None:
     if len(sizes) - 1 > MAX_DEPTH:
         raise _fail("layers", f"that network would have {len(sizes) - 1:,} weight layers; the "
                               f"limit is {MAX_DEPTH:,}")
-
-
-def parameter_count(sizes, bias: bool = True) -> int:
-    return sum(a * b + (b if bias else 0) for a, b in zip(sizes, sizes[1:]))
 
 
 def check_limit(sizes, bias: bool, dtype: str = "float64") -> None:

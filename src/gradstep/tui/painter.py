@@ -3,7 +3,8 @@
 A timer ticks at REDRAW_HZ. Paused, a tick draws only when what is shown would change (the
 network's version, the step, the selection, the settings). While training runs every tick
 draws the cheap panes (status, network, grid), and every PANES_EVERY-th tick the costly ones
-too (a plotext build, a grid of predictions, Rich tables): the screen shares the GIL with the
+too (a plotext build, a grid of predictions, Rich tables; half as often when they draw two
+networks, which doubles their cost): the screen shares the GIL with the
 training thread, so what it costs is taken from the steps per second.
 
 A frame holds the live trainer's lock while it reads, so no step is half seen, and it never
@@ -16,6 +17,7 @@ from gradstep.tui import layout
 
 REDRAW_HZ = 12
 PANES_EVERY = 3        # while running, the costly panes redraw every 3rd tick (4 Hz)
+PAIR_PANES_EVERY = 6   # ... at 2 Hz when they draw A and B: the screen costs what one network's does
 CHEAP_PANES = ("NetworkPane", "#weights")
 COSTLY_PANES = ("#readouts", "#loss", "#sums", "#output", "#neurons")
 
@@ -35,7 +37,8 @@ class Painter:
     def tick(self) -> None:
         if self.app.running:
             self._ticks += 1
-            self.redraw(costly=self._ticks % PANES_EVERY == 0)
+            every = PAIR_PANES_EVERY if self.app.workspace.comparing else PANES_EVERY
+            self.redraw(costly=self._ticks % every == 0)
         elif self._signature() != self._drawn:
             self.redraw()
 

@@ -304,4 +304,7 @@ class OutputView(Vertical):
                 error = float(predicted) - float(target)
                 text.append(f"{number(float(target), 11)} {number(float(predicted), 9)} "
                             f"{number(error, 9)}\n")
-        table.update(text)
+        lines = text.plain.count("\n")
+        # the same rows as last time need no layout pass (a reflow of the whole screen)
+        table.update(text, layout=lines != getattr(table, "lines_shown", None))
+        table.lines_shown = lines

@@ -152,11 +152,14 @@ class ReadoutsView(VerticalScroll):
         shape = (width, self._layer, tuple(t.network.sizes), t.network.output, self.focus,
                  self._pair is not None, t.least_squares_applies, bool(t.settings.l1 or
                                                                         t.settings.l2))
-        if shape != getattr(self, "_measured", None):
+        layout = shape != getattr(self, "_measured", None)
+        if layout:
             self._measured = shape
             self.rows_needed = len(Console(width=width, color_system=None)
                                    .render_lines(body, pad=False))
-        self.query_one("#readouts-body", Static).update(body)
+        # a layout pass is a reflow of the whole screen (tens of ms beside B): only when the
+        # rows change, which they do only with the shape
+        self.query_one("#readouts-body", Static).update(body, layout=layout)
 
     # ---- building (pure: trainer in, Rich renderable out) -------------------------------
     @classmethod
