@@ -310,6 +310,21 @@ async def test_readouts_show_sums_and_gradient_after_a_step():
         assert f"y0 {number(neuron, 0)}" in text  # the target is called y0
 
 
+def test_readouts_narrow_pane_keeps_layer_labels_whole():
+    """Beside B a half of the sums pane is about 20 cells: the bars shorten, the labels stay
+    whole (they were cut to "W0 …", and the vanishing could not be read layer by layer)."""
+    from rich.console import Console
+
+    t = trainer(sizes=(2, 8, 8, 1))
+    t.run(steps=2)
+    for width in (20, 24, 60):
+        body = ReadoutsView.render_readouts(t, 0, width, focus=("mean_abs_activation",))
+        lines = Console(width=width, color_system=None).render_lines(body, pad=False)
+        text = "\n".join("".join(seg.text for seg in line) for line in lines)
+        assert all(f"W{l} " in text for l in range(3)) and "W0 2→8" in text, text
+        assert "…" not in text.split("mean|a|")[1].split("\n")[1], text
+
+
 async def test_readouts_softmax_probability_sum_against_weight_sum():
     t = spiral3(l2=0.01)
     t.run(steps=5)

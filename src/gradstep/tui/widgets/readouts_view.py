@@ -81,8 +81,14 @@ def log_bar(value: float | None, cells: int = BAR) -> str:
     return ("█" * full + (EIGHTHS[part] if part else "")).ljust(cells)
 
 
-def column_width(field: str) -> int:
-    return WIDTH + (BAR + 1 if field in BARRED else 0)
+def column_width(field: str, bar: int = BAR) -> int:
+    return WIDTH + (bar + 1 if field in BARRED else 0)
+
+
+def bar_cells(room: int) -> int:
+    """A bar's cells where a table has `room` beside its labels: shorter bars in a narrow
+    pane (B beside A) rather than labels cut to "W0 …"."""
+    return max(2, min(BAR, room - WIDTH - 2))
 
 
 def layer_label(sizes, layer: int) -> str:
@@ -175,17 +181,19 @@ class ReadoutsView(VerticalScroll):
         # the lesson's columns first, in the lesson's order; then the rest in reading order
         columns = sorted(wanted, key=lambda c: focus.index(c[1]) if c[1] in focus else
                          len(focus))
-        parts += [cls._table(trainer, readouts, layer, label_width, group)
-                  for group in cls._groups(columns, width - label_width - 1)]
+        room = width - label_width - 1
+        bar = bar_cells(room)
+        parts += [cls._table(trainer, readouts, layer, label_width, group, bar)
+                  for group in cls._groups(columns, room, bar)]
         parts += cls._neuron_sums(trainer, readouts, layer, names, width)
         return Group(*parts)
 
     @staticmethod
-    def _groups(columns, room: int):
+    def _groups(columns, room: int, bar: int = BAR):
         """The columns in tables that each fit `room` cells, in order."""
         groups, group, used = [], [], 0
         for column in columns:
-            cells = column_width(column[1]) + 1
+            cells = column_width(column[1], bar) + 1
             if group and used + cells > room:
                 groups.append(group)
                 group, used = [], 0
@@ -194,24 +202,25 @@ class ReadoutsView(VerticalScroll):
         return groups + [group] if group else groups
 
     @classmethod
-    def _table(cls, trainer, readouts, layer, label_width, columns):
+    def _table(cls, trainer, readouts, layer, label_width, columns, bar=BAR):
         net = trainer.network
         table = _table()
         table.add_column("layer", width=label_width, no_wrap=True)
         for header, field in columns:
             table.add_column(header, justify="right" if field not in BARRED else "left",
-                             width=column_width(field), no_wrap=True)
+                             width=column_width(field, bar), no_wrap=True)
         for r in readouts.layers:
             style = "reverse" if r.layer == layer and net.depth > 1 else ""
             table.add_row(Text(layer_label(net.sizes, r.layer), style=style),
-                          *cls._cells(r, columns))
+                          *cls._cells(r, columns, bar=bar))
         if net.depth > 1 and any(field not in ("grad_norm", "mean_abs_activation")
                                  for _, field in columns):
-            table.add_row(Text("total", style="bold"), *cls._cells(readouts, columns, total=True))
+            table.add_row(Text("total", style="bold"), *cls._cells(readouts, columns, total=True,
+                                                                   bar=bar))
         return table
 
     @staticmethod
-    def _cells(r, columns, total=False):
+    def _cells(r, columns, total=False, bar=BAR):
         cells = []
         for _, field in columns:
             if field == "sum":
@@ -221,7 +230,7 @@ class ReadoutsView(VerticalScroll):
             elif field in BARRED:
                 value = getattr(r, field)
                 cell = Text(number(value))
-                cell.append(" " + log_bar(value), style="green" if value is not None and
+                cell.append(" " + log_bar(value, bar), style="green" if value is not None and
                             value >= 1e-2 else "yellow" if value is not None and value >= 1e-4
                             else "red")
                 cells.append(cell)
