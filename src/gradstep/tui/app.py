@@ -18,7 +18,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Footer
 
 from gradstep import selection
-from gradstep.edits import Freeze, Nudge, Reinitialize
+from gradstep.edits import Reinitialize
 from gradstep.errors import GradstepError
 from gradstep.files import Reads
 from gradstep.text import printable
@@ -223,16 +223,11 @@ class GradstepApp(App[int]):
 
     @on(WeightsGrid.Nudge)
     def nudge(self, message: WeightsGrid.Nudge) -> None:
-        l, i, j = message.layer, message.row, message.col
-        self.apply(Nudge(l, None if i >= self.trainer.network.sizes[l] else i, j, message.delta))
+        editing.nudge(self, message)
 
     @on(WeightsGrid.ToggleFreeze)
     def toggle_freeze(self, message: WeightsGrid.ToggleFreeze) -> None:
-        l, i, j, net = message.layer, message.row, message.col, self.trainer.network
-        if i >= net.sizes[l]:
-            self.notify("biases cannot be frozen, only weights", severity="warning")
-        else:
-            self.apply(Freeze(l, i, j, not net.is_frozen(l, i, j)))
+        editing.toggle_freeze(self, message)
 
     def action_settings(self) -> None:
         self.push_screen(SettingsScreen(self.trainer, self.apply_settings))
@@ -271,24 +266,7 @@ class GradstepApp(App[int]):
             keep.ask_unsaved(self, "load another scenario", lambda: self.open_scenario(name))
 
     def open_scenario(self, name: str) -> None:
-        try:
-            self.workspace.open_scenario(name)
-        except GradstepError as e:
-            self.notify(str(e), severity="error", title="not loaded")
-            return
-        except Exception as e:  # noqa: BLE001 - a scenario file never takes the app down
-            self.notify(failure(e), severity="error", title="not loaded")
-            return
-        self.opened(f"loaded {name}: {printable(self.workspace.lesson.title, 200)}")
-
-    def opened(self, message: str) -> None:
-        """Something new is open: select its first layer, redraw, show its lesson (whole when
-        it fits beside the new panes: measured with the new lesson, as at launch)."""
-        self.layer = 0
-        self.query_one(Lesson).show(self.workspace.lesson, short=True)
-        self.redraw()
-        self.show_lesson()
-        self.notify(message, title="opened")
+        views.open_scenario(self, name)
 
     # ---- keeping the work (the prompts are in keep.py) ---------------------------------
     def action_undo(self) -> None:

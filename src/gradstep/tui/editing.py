@@ -1,4 +1,5 @@
-"""The prompts that ask a person for a value: a weight, a bias, a layer's size, the settings.
+"""The prompts that ask a person for a value: a weight, a bias, a layer's size, the settings;
+and the grid's quick edits (+/- nudges, f freezes).
 
 Each turns what was typed into an edit and hands it to the app (which hands it to the
 workspace); a callback returns the error to show in the prompt (nothing changed) or None.
@@ -7,7 +8,7 @@ workspace); a callback returns the error to show in the prompt (nothing changed)
 from __future__ import annotations
 
 from gradstep import selection
-from gradstep.edits import SetBias, SetWeight, bias_name, weight_name
+from gradstep.edits import Freeze, Nudge, SetBias, SetWeight, bias_name, weight_name
 from gradstep.names import trainer_names
 from gradstep.errors import GradstepError
 from gradstep.tui.screens.prompt import failure
@@ -65,3 +66,18 @@ def apply_settings(app, values: dict) -> str | None:
     if error is None:
         app.notify(done)
     return error
+
+
+def nudge(app, message) -> None:
+    """+ or - on a cell of the grid: the weight (or the bias, in the row under the weights)."""
+    l, i, j = message.layer, message.row, message.col
+    app.apply(Nudge(l, None if i >= app.trainer.network.sizes[l] else i, j, message.delta))
+
+
+def toggle_freeze(app, message) -> None:
+    """f on a weight of the grid: frozen weights keep their value while the rest train."""
+    l, i, j, net = message.layer, message.row, message.col, app.trainer.network
+    if i >= net.sizes[l]:
+        app.notify("biases cannot be frozen, only weights", severity="warning")
+    else:
+        app.apply(Freeze(l, i, j, not net.is_frozen(l, i, j)))

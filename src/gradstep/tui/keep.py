@@ -19,6 +19,7 @@ from collections.abc import Callable
 from gradstep.errors import GradstepError
 from gradstep.files import download_name, shown
 from gradstep.session import SUFFIX
+from gradstep.tui import views
 from gradstep.tui.screens.export_menu import ExportMenu
 from gradstep.tui.screens.prompt import TextPrompt, failure
 from gradstep.tui.screens.unsaved import UnsavedChanges
@@ -177,7 +178,7 @@ def prompt_open(app) -> None:
             path = app.workspace.open_session(text)
         except GradstepError as e:
             return str(e)
-        app.opened(f"opened {reads.shown(path)}: step {app.trainer.step_count}")
+        views.opened(app, f"opened {reads.shown(path)}: step {app.trainer.step_count}")
         return None
 
     path = app.workspace.path

@@ -1,5 +1,5 @@
 """What the view keys do: which panes show what (w, v, t, o, g), the pace (< >), the second
-network (B, b), the data form (D). They change what is shown, or hand a change to the
+network (B, b), the data form (D), and what opening a scenario shows. They change what is shown, or hand a change to the
 workspace; the app's handlers are one line each."""
 
 from __future__ import annotations
@@ -7,9 +7,12 @@ from __future__ import annotations
 from gradstep.edits import AddPoint
 from gradstep.errors import GradstepError
 from gradstep.live import next_pace, pace_words
+from gradstep.text import printable
 from gradstep.tui import layout
+from gradstep.tui.screens.prompt import failure
 from gradstep.tui.screens.data_form import DataScreen
 from gradstep.tui.widgets.heatmap import HeatmapCanvas
+from gradstep.tui.widgets.lesson import Lesson
 from gradstep.tui.widgets.loss_plot import LossPlot
 from gradstep.tui.widgets.sums_plot import SumsPlot
 
@@ -70,3 +73,26 @@ def data(app) -> None:
 def add_point(app, message: HeatmapCanvas.PointAdded) -> None:
     """A click on the heatmap: a training point there."""
     app.apply(AddPoint(message.point, message.target))
+
+
+def open_scenario(app, name: str) -> None:
+    """A scenario from the picker, in place of what is open (its unsaved work was asked about)."""
+    try:
+        app.workspace.open_scenario(name)
+    except GradstepError as e:
+        app.notify(str(e), severity="error", title="not loaded")
+        return
+    except Exception as e:  # noqa: BLE001 - a scenario file never takes the app down
+        app.notify(failure(e), severity="error", title="not loaded")
+        return
+    opened(app, f"loaded {name}: {printable(app.workspace.lesson.title, 200)}")
+
+
+def opened(app, message: str) -> None:
+    """Something new is open: select its first layer, redraw, show its lesson (whole when it
+    fits beside the new panes: measured with the new lesson, as at launch)."""
+    app.layer = 0
+    app.query_one(Lesson).show(app.workspace.lesson, short=True)
+    app.redraw()
+    app.show_lesson()
+    app.notify(message, title="opened")
