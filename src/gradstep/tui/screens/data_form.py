@@ -11,15 +11,14 @@ from __future__ import annotations
 from typing import Callable
 
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Grid, Horizontal, Vertical
-from textual.screen import ModalScreen
-from textual.widgets import Button, Checkbox, Input, Label, Select
+from textual.widgets import Checkbox, Input, Label, Select
 
 from gradstep.edits import ChangeData
 from gradstep.errors import GradstepError
 from gradstep.scenarios.data import PLANE_KINDS
 from gradstep.scenarios.features import DEFAULT, FEATURES
+from gradstep.tui.screens.form import FormScreen
 from gradstep.tui.screens.value_editor import parse_number, parse_whole
 
 NUMBERS = (("samples", "points", parse_whole), ("noise", "noise", parse_number),
@@ -31,27 +30,14 @@ def _id(name: str) -> str:
     return "feature-" + "".join(c if c.isalnum() else "_" for c in name)
 
 
-class DataScreen(ModalScreen[bool]):
+class DataScreen(FormScreen):
+    ERROR_ID = "data-error"
     DEFAULT_CSS = """
-    DataScreen {
-        align: center middle;
-    }
     DataScreen > Vertical {
         width: 72;
-        max-width: 98%;
-        height: auto;
-        max-height: 98%;
-        border: thick $accent;
-        background: $surface;
-        padding: 0 1;
     }
     DataScreen Grid {
-        grid-size: 4;
         grid-columns: 16 1fr 16 1fr;
-        grid-rows: 1;
-        grid-gutter: 1 1;
-        height: auto;
-        margin: 1 0 0 0;
     }
     DataScreen #features {
         height: auto;
@@ -66,24 +52,7 @@ class DataScreen(ModalScreen[bool]):
         padding: 0;
         background: $surface;
     }
-    DataScreen Input {
-        background: $boost;
-    }
-    DataScreen #data-error {
-        color: $error;
-        text-style: bold;
-        width: 100%;
-        height: auto;
-    }
-    DataScreen Horizontal {
-        height: auto;
-        align-horizontal: right;
-    }
-    DataScreen Button {
-        margin-left: 2;
-    }
     """
-    BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
     def __init__(self, trainer, apply: Callable[[object], str | None]) -> None:
         super().__init__()
@@ -117,11 +86,9 @@ class DataScreen(ModalScreen[bool]):
                 with Vertical(id="features"):
                     for name in FEATURES:
                         yield Checkbox(name, name in self.features, id=_id(name), compact=True)
-            yield Label("", id="data-error", markup=False)
+            yield self.error_line()
             with Horizontal():
-                yield Button("Apply", variant="primary", id="apply", compact=True,
-                             disabled=not self.generated)
-                yield Button("Cancel", id="cancel", compact=True)
+                yield from self.buttons(apply=self.generated)
 
     def values(self) -> dict:
         """The [data] table the form describes now (GradstepError for text that is not a
@@ -156,31 +123,17 @@ class DataScreen(ModalScreen[bool]):
         try:
             spec = self.values()
         except GradstepError as e:
-            self.query_one("#data-error", Label).update(str(e))
+            self.show_error(str(e))
             return
         if spec == self.spec:
             self.dismiss(False)
             return
         error = self.apply(ChangeData(spec))
         if error:
-            self.query_one("#data-error", Label).update(error)
+            self.show_error(error)
         else:
             self.dismiss(True)
-
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        self.submit()
 
     def on_select_changed(self, event: Select.Changed) -> None:
         if event.select.id == "data-kind":
             self.query_one("#data-classes", Input).disabled = event.value != "spiral"
-
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        event.stop()
-        if event.button.id == "apply":
-            self.submit()
-        else:
-            self.dismiss(False)
-
-    def action_cancel(self) -> None:
-        self.dismiss(False)

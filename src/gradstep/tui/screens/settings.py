@@ -8,10 +8,8 @@ from __future__ import annotations
 from typing import Callable
 
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Grid, Horizontal, Vertical
-from textual.screen import ModalScreen
-from textual.widgets import Button, Input, Label, Select
+from textual.widgets import Input, Label, Select
 
 from gradstep.edits import ChangeSettings
 from gradstep.model.constraints import CONSTRAINTS
@@ -19,7 +17,7 @@ from gradstep.model.initializers import INITS
 from gradstep.model.losses import LOSSES
 from gradstep.model.optimizers import OPTIMIZERS
 from gradstep.model.spec import DTYPES
-from gradstep.text import printable
+from gradstep.tui.screens.form import FormScreen
 from gradstep.tui.screens.prompt import failure
 from gradstep.tui.screens.value_editor import MAX_NUMBER, parse_number, parse_whole
 
@@ -40,46 +38,15 @@ def batch_norm_state(network) -> bool | None:
     return True if all(flags) else None
 
 
-class SettingsScreen(ModalScreen[bool]):
+class SettingsScreen(FormScreen):
     DEFAULT_CSS = """
-    SettingsScreen {
-        align: center middle;
-    }
     SettingsScreen > Vertical {
         width: 64;
-        max-width: 98%;
-        height: auto;
-        max-height: 98%;
-        border: thick $accent;
-        background: $surface;
-        padding: 0 1;
     }
     SettingsScreen Grid {
-        grid-size: 4;
         grid-columns: 13 1fr 13 1fr;
-        grid-rows: 1;
-        grid-gutter: 1 1;
-        height: auto;
-        margin: 1 0 0 0;  /* two fields a row: the form fits 80×24 */
-    }
-    SettingsScreen Input {
-        background: $boost;
-    }
-    SettingsScreen #error {
-        color: $error;
-        text-style: bold;
-        width: 100%;
-        height: auto;
-    }
-    SettingsScreen Horizontal {
-        height: auto;
-        align-horizontal: right;
-    }
-    SettingsScreen Button {
-        margin-left: 2;
     }
     """
-    BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
     def __init__(self, trainer, apply: Callable[[dict], str | None]) -> None:
         super().__init__()
@@ -146,10 +113,9 @@ class SettingsScreen(ModalScreen[bool]):
                     else:
                         yield Input(current[name], id=f"set-{name}", compact=True,
                                     max_length=MAX_NUMBER)
-            yield Label("", id="error", markup=False)
+            yield self.error_line()
             with Horizontal():
-                yield Button("Apply", variant="primary", id="apply", compact=True)
-                yield Button("Cancel", id="cancel", compact=True)
+                yield from self.buttons()
 
     def values(self) -> dict:
         """The form's raw values by setting name (text from Inputs, choices from Selects).
@@ -168,20 +134,6 @@ class SettingsScreen(ModalScreen[bool]):
         except Exception as e:  # noqa: BLE001 - the app stays up whatever a callback meets
             error = failure(e)
         if error:
-            self.query_one("#error", Label).update(printable(error, 600))
+            self.show_error(error)
         else:
             self.dismiss(True)
-
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        self.submit()
-
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        event.stop()
-        if event.button.id == "apply":
-            self.submit()
-        else:
-            self.dismiss(False)
-
-    def action_cancel(self) -> None:
-        self.dismiss(False)
