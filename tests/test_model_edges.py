@@ -266,3 +266,12 @@ def test_satisfied_scales_its_tolerance_with_the_group_size():
     assert not satisfied(np.array([[1.0 + 1.5e-6, 1.0]]), "simplex")  # 2 columns, 1 row
     assert satisfied(np.full((2, 2), 0.25 + 0.75e-6), "layer-simplex")  # 4 weights: 4e-6
     assert not satisfied(np.array([[1.0 + 1.5e-6]]), "layer-simplex")
+
+
+def test_describe_cuts_long_values_and_names_an_int_too_long_to_print():
+    from gradstep.model.spec import describe
+
+    assert describe([1, 2]) == "[1, 2]"
+    assert describe("x" * 100, limit=10) == "'xxxxxx..."
+    assert len(describe(list(range(100)))) == 40
+    assert describe(10 ** 5000) == "<int>"  # repr refuses past 4,300 digits

@@ -134,3 +134,22 @@ def test_float32_network_stays_float32():
     net = Network([3, 4, 1], dtype="float32")
     out = net.forward(np.ones((2, 3), np.float32))
     assert out.dtype == np.float32 and net.weights[0].dtype == np.float32
+
+
+@pytest.mark.parametrize("batch_norm", [False, True])
+@pytest.mark.parametrize("columns", [1, 3, 50])
+def test_layer_outputs_in_columns_and_chunks_equal_the_whole_pass(monkeypatch, batch_norm, columns):
+    """What the neuron pictures and the probe read: every layer's first `columns` neurons, rows
+    taken in chunks (7 here, so the last chunk is short), each row as the whole pass has it."""
+    import gradstep.model.network as network_module
+
+    net = Network([2, 5, 4, 3], "tanh", "softmax", seed=3, batch_norm=batch_norm)
+    if batch_norm:  # running statistics away from 0 and 1, so normalising shows
+        net.running[:] = np.random.default_rng(1).uniform(0.5, 2.0, net.running.size)
+    x = np.random.default_rng(2).normal(size=(30, 2))
+    whole = net.forward(x, every=True)
+    monkeypatch.setattr(network_module, "chunk_rows", lambda widest, itemsize: 7)
+    parts = net.layer_outputs(x, columns=columns)
+    assert len(parts) == len(whole) and parts[0] is x
+    for part, full in zip(parts[1:], whole[1:]):
+        np.testing.assert_allclose(part, full[:, :columns], rtol=1e-13, atol=1e-15)
