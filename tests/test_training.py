@@ -326,3 +326,21 @@ def test_the_training_pass_in_kept_arrays_is_the_evaluation_pass_bit_for_bit(act
         got = [a.copy() for a in net.forward(x, keep=True, every=True)]
         for a, b in zip(expected, got):
             np.testing.assert_array_equal(a, b)
+
+
+def test_standardizing_inputs_near_the_float_limit_prints_no_warning():
+    """Their variance overflows (a crafted session or CSV can hold 1e300): no RuntimeWarning
+    reaches the terminal, and the trainer is built."""
+    import warnings
+
+    from gradstep.model import Network
+    from gradstep.scenarios.data import Dataset
+    from gradstep.training import Trainer, TrainingSettings
+
+    x = np.array([[1e300, 1.0], [-1e300, 2.0], [1e299, 3.0]])
+    data = Dataset(x, np.array([[1.0], [2.0], [3.0]]), "regression", 1, ("a", "b"), ("y",))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        t = Trainer(Network([2, 1], "linear", "linear", seed=0), data,
+                    data.subset(np.arange(0)), TrainingSettings(standardize=True), seed=0)
+    assert t.std[1] == pytest.approx(np.std([1.0, 2.0, 3.0]))

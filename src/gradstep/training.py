@@ -132,8 +132,9 @@ class Trainer:
         """Standardize (or not) and encode once; reset the position in the epoch."""
         x_train, x_test = self.raw_train.x, self.raw_test.x
         if self.settings.standardize:
-            self.mean = x_train.mean(axis=0)
-            std = x_train.std(axis=0)
+            with np.errstate(over="ignore", invalid="ignore"):  # inputs near 1e308: no warning
+                self.mean = x_train.mean(axis=0)
+                std = x_train.std(axis=0)
             self.std = np.where(std > 0, std, 1.0)
         else:
             self.mean = np.zeros(x_train.shape[1])
